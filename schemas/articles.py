@@ -1,0 +1,46 @@
+"""Articles: what a caller submits and what the service answers about a stored article."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields
+
+from schemas.fields import Rfc3339, body_field, format_field, text_field, validate_id
+from schemas.provenance import LineageOut, ProvenanceOut
+
+
+class ArticleIn(Schema):
+    """POST /v1/articles"""
+
+    class Meta:
+        unknown = RAISE
+
+    id = fields.String(validate=validate_id)
+    title = text_field(1000, allow_none=True)
+    body = body_field()
+    format = format_field()
+    url = fields.Url(schemes={"http", "https"}, require_tld=False, allow_none=True)
+    source = text_field(500, allow_none=True)
+    author = text_field(500, allow_none=True)
+    published_at = Rfc3339(allow_none=True)
+
+
+class ArticleOut(Schema):
+    """GET /v1/articles/{id}: the stored article's metadata and fingerprint."""
+
+    id = fields.String()
+    title = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    author = fields.String(allow_none=True)
+    format = fields.String()
+    published_at = Rfc3339()
+    received_at = Rfc3339()
+    fingerprint = fields.String()
+    text_length = fields.Integer()
+    lineage = fields.Nested(LineageOut)
+
+
+class ArticleSubmitted(ArticleOut):
+    """POST /v1/articles: the stored article and its provenance against earlier articles."""
+
+    provenance = fields.Nested(ProvenanceOut)

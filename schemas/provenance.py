@@ -1,0 +1,80 @@
+"""Provenance queries and answers."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from schemas.fields import Rfc3339, body_field, format_field, text_field
+
+
+class ProvenanceQuery(Schema):
+    """POST /v1/provenance"""
+
+    class Meta:
+        unknown = RAISE
+
+    body = body_field()
+    title = text_field(1000, allow_none=True)
+    format = format_field()
+    published_at = Rfc3339(allow_none=True)
+    limit = fields.Integer(load_default=10, strict=True, validate=validate.Range(min=1, max=50))
+
+
+class PassageOut(Schema):
+    query_start = fields.Integer()
+    query_end = fields.Integer()
+    match_start = fields.Integer()
+    match_end = fields.Integer()
+    kind = fields.String()
+    similarity = fields.Float()
+
+
+class EvidenceOut(Schema):
+    passages = fields.List(fields.Nested(PassageOut))
+    quotes = fields.List(fields.String())
+
+
+class OriginalOut(Schema):
+    id = fields.String(attribute="article.id")
+    title = fields.String(attribute="article.title", allow_none=True)
+    source = fields.String(attribute="article.source", allow_none=True)
+    url = fields.String(attribute="article.url", allow_none=True)
+    published_at = Rfc3339(attribute="article.published_at")
+    score = fields.Float()
+    relation = fields.String()
+    via = fields.String(allow_none=True)
+
+
+class MatchOut(Schema):
+    id = fields.String(attribute="article.id")
+    score = fields.Float()
+    relation = fields.String()
+    title = fields.String(attribute="article.title", allow_none=True)
+    source = fields.String(attribute="article.source", allow_none=True)
+    url = fields.String(attribute="article.url", allow_none=True)
+    published_at = Rfc3339(attribute="article.published_at")
+    evidence = fields.Method("_evidence")
+
+    def _evidence(self, match: object) -> dict:
+        return EvidenceOut().dump(match)
+
+
+class ProvenanceOut(Schema):
+    verdict = fields.String()
+    original = fields.Nested(OriginalOut, allow_none=True)
+    score = fields.Float()
+    matches = fields.List(fields.Nested(MatchOut))
+
+
+class LineageOut(Schema):
+    """What was decided about a stored article at ingest (and kept up to date since)."""
+
+    original = fields.String(allow_none=True)
+    verdict = fields.String(allow_none=True)
+    score = fields.Float(allow_none=True)
+
+
+class StoredProvenanceOut(ProvenanceOut):
+    """GET /v1/articles/{id}/provenance: the stored article's provenance against earlier articles."""
+
+    id = fields.String()

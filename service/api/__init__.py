@@ -1,0 +1,29 @@
+"""HTTP views: validate with a schema, call one function of the service layer, dump with a schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from marshmallow import Schema
+
+from service.core import ProvenanceService
+from service.errors import ProblemError
+
+
+def service() -> ProvenanceService:
+    return current_app.extensions["provenance"]  # type: ignore[no-any-return]
+
+
+def load_json(schema: Schema) -> dict[str, Any]:
+    """The request's JSON body, validated by `schema` (ValidationError -> 422 problem)."""
+    if not request.is_json:
+        raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
+                           slug="unsupported-media-type")
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ProblemError(400, "Bad Request", "the body is not valid JSON", slug="malformed-json")
+    if not isinstance(payload, dict):
+        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object",
+                           slug="validation-error", errors={"_schema": ["must be a JSON object"]})
+    return schema.load(payload)  # type: ignore[no-any-return]

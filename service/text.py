@@ -1,0 +1,172 @@
+"""Text in, comparable units out: HTML -> text, normalisation, boilerplate, sentences and tokens.
+
+`clean_text` gives the text that is stored and shown (Unicode NFKC, markup and boilerplate removed, white
+space tidied, case kept). `tokens` gives the comparison units: case-folded, accents removed, elisions
+(l'article, dell'anno) and possessives ('s) split off, numbers such as 8.5bn kept whole.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+import trafilatura
+
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+
+# Lines a republisher adds around a story: bylines, ad slots, "read more", copyright and share prompts.
+# They are matched on whole lines of plain text only (HTML goes through trafilatura first).
+BOILERPLATE_LINE = re.compile(
+    r"""^(?:
+        advertisement|advertising|sponsored(?:\ content)?|anzeige|publicit[eé]|publicidad
+      | (?:by|par|por|von)\ [^.!?]{0,80}\|[^.!?]*          # "By Staff Reporter | Daily Courier"
+      | (?:read|see)\ (?:more|also)\b.*                      # "Read more stories like this at ..."
+      | (?:lire|voir)\ aussi\b.* | lea\ tambi[eé]n\b.* | mehr\ zum\ thema\b.*
+      | (?:\(c\)|©|copyright)\ .* | .*\ball\ rights\ reserved\.?
+      | share\ (?:this|on)\b.* | click\ here\b.* | sign\ up\b.*newsletter.*
+      | related(?:\ (?:articles|stories))?:?
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+WORD = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|[^\W\d_][\w]*(?:['\u2019][\w]+)*")
+ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|dell|dall|nell|sull|all|un)['\u2019]")
+POSSESSIVE = re.compile(r"['\u2019]s$")
+SENTENCE_END = re.compile(r"""[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+[\"'\u201c\u2018\u00ab(\[]?[\w\u00bf\u00a1])""")
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof st mt jr sr inc ltd co corp gov gen col sgt lt capt rep sen rev vs etc no nos fig "
+    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e m mme mlle sr sra dra hr fr nr bzw "
+    "ca".split()
+)
+
+
+class EmptyTextError(ValueError):
+    """The body holds no text once markup and boilerplate are removed."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of the clean text: its character span and its tokens."""
+
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+
+
+def extract_html(html: str) -> str:
+    """The article's text from an HTML page: navigation, scripts, asides and footers left out."""
+    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    if not text:
+        # Pages too small for the extractor's heuristics: its baseline still keeps only visible text.
+        _, text, _ = trafilatura.baseline(html)
+    return text or ""
+
+
+def normalise(text: str) -> str:
+    """NFKC, no zero-width characters or invalid surrogates, tidy white space, paragraph breaks kept."""
+    text = text.encode("utf-8", "replace").decode("utf-8")
+    text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(lines).strip()
+
+
+def drop_boilerplate(text: str) -> str:
+    kept = [line for line in text.split("\n") if not BOILERPLATE_LINE.match(line.strip())]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+
+
+def clean_text(body: str, fmt: str = "text") -> str:
+    """The text to store and compare. Raises EmptyTextError when nothing is left."""
+    raw = extract_html(body) if fmt == "html" else body
+    text = drop_boilerplate(normalise(raw))
+    if not any(ch.isalnum() for ch in text):
+        raise EmptyTextError("the text is empty once markup and boilerplate are removed")
+    return text
+
+
+def fold(word: str) -> str:
+    """Case-fold and strip accents: Mélanie, MELANIE and melanie compare equal; ß becomes ss."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Comparison tokens of a text."""
+    out = []
+    for match in WORD.finditer(text):
+        word = fold(match.group())
+        if "'" in word or "\u2019" in word:
+            word = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
+        if word:
+            out.append(word)
+    return out
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of sentences: split at terminal punctuation (not after an abbreviation) and at line
+    breaks, except a break inside a sentence (the next line starts in lower case)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for line_match in re.finditer(r"[^\n]+", text):
+        line_start, line_end = line_match.span()
+        continues = bool(spans) and text[line_start].islower() and text[spans[-1][1] - 1] not in ".!?"
+        if continues:
+            start = spans.pop()[0]
+        else:
+            start = line_start
+        for end_match in SENTENCE_END.finditer(text, line_start, line_end):
+            end = end_match.end()
+            word_before = re.search(r"([\w.]+)[.!?\u2026]+\W*$", text[start:end])
+            if word_before and end_match.group().startswith(".") and _is_abbreviation(word_before.group(1)):
+                continue
+            if _next_letter_is_lower(text, end, line_end):
+                continue
+            spans.append((start, end))
+            start = end
+            while start < line_end and text[start].isspace():
+                start += 1
+        if start < line_end:
+            spans.append((start, line_end))
+        start = line_end
+    return spans
+
+
+def _is_abbreviation(word: str) -> bool:
+    word = word.casefold().rstrip(".")
+    return word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or "." in word
+
+
+def _next_letter_is_lower(text: str, pos: int, limit: int) -> bool:
+    """'"Why?" he asked' goes on after the question mark."""
+    for ch in text[pos:limit]:
+        if ch.isalnum():
+            return ch.islower()
+    return False
+
+
+def sentences(text: str) -> list[Sentence]:
+    """The sentences of a clean text, each with its span and tokens; empty sentences left out."""
+    out = []
+    for start, end in _sentence_spans(text):
+        toks = tuple(tokens(text[start:end]))
+        if toks:
+            out.append(Sentence(start, end, toks))
+    return out
+
+
+@dataclass(frozen=True)
+class Text:
+    """A clean text and what is derived from it, computed once."""
+
+    text: str
+
+    @cached_property
+    def sentences(self) -> list[Sentence]:
+        return sentences(self.text)
+
+    @cached_property
+    def tokens(self) -> list[str]:
+        return [tok for s in self.sentences for tok in s.tokens]
