@@ -1,0 +1,88 @@
+"""The Redis index: add, find, delete, SimHash block boundaries, atomic records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import redis as redis_lib
+
+from service.fingerprint import Fingerprints
+from service.index import Article, Conflict, Index, simhash_blocks
+from service.keys import Keys
+
+
+@pytest.fixture
+def index(redis: redis_lib.Redis, key_prefix: str) -> Index:
+    return Index(redis, Keys(key_prefix, partitions=2))
+
+
+def article(article_id: str, simhash: int, passages: tuple[int, ...] = (), content: str = "c1") -> Article:
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    return Article(id=article_id, text=f"text of {article_id}", fingerprints=Fingerprints(simhash, passages),
+                   content_hash=content, published_at=when, received_at=when)
+
+
+def test_blocks_split_the_fingerprint_most_significant_first() -> None:
+    assert simhash_blocks(0x1111_2222_3333_4444) == [0x1111, 0x2222, 0x3333, 0x4444]
+
+
+def test_a_fingerprint_three_bits_away_in_three_blocks_is_found(index: Index) -> None:
+    base = 0x0F0F_F0F0_1234_ABCD
+    index.add(article("a", base))
+    near = base ^ (1 << 63) ^ (1 << 40) ^ (1 << 20)  # one bit in each of blocks 0, 1 and 2
+    found = index.candidates(Fingerprints(near, ()))
+    assert [ref.number for ref in found.simhash] == [index.ref_of("a").number]
+
+
+def test_a_fingerprint_differing_in_every_block_is_not_a_block_candidate(index: Index) -> None:
+    base = 0x0F0F_F0F0_1234_ABCD
+    index.add(article("a", base))
+    far = base ^ (1 << 63) ^ (1 << 47) ^ (1 << 31) ^ (1 << 15)  # block boundaries: the top bit of each block
+    assert not index.candidates(Fingerprints(far, ())).simhash
+
+
+def test_passage_fingerprints_find_articles_in_every_partition(index: Index) -> None:
+    ids = [f"p{i}" for i in range(8)]
+    for i, article_id in enumerate(ids):
+        index.add(article(article_id, simhash=i * 0x1111, passages=(42, 1000 + i)))
+    found = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, (42,)))
+    assert len(found.passages) == 8
+    assert {a.id for a in index.articles(found.passages).values()} == set(ids)
+
+
+def test_adding_stores_the_record_and_reads_it_back(index: Index) -> None:
+    created, stored = index.add(article("bbc/x/1", 7, (1, 2)))
+    assert created and stored.ref is not None
+    again = index.get("bbc/x/1")
+    assert again is not None
+    assert (again.text, again.fingerprints, again.published_at) == ("text of bbc/x/1", Fingerprints(7, (1, 2)), stored.published_at)
+
+
+def test_adding_the_same_id_twice_keeps_the_first(index: Index) -> None:
+    index.add(article("a", 1))
+    created, stored = index.add(article("a", 1))
+    assert not created and stored.ref == index.ref_of("a")
+
+
+def test_adding_an_id_with_other_content_is_a_conflict(index: Index) -> None:
+    index.add(article("a", 1))
+    with pytest.raises(Conflict):
+        index.add(article("a", 2, content="c2"))
+
+
+def test_delete_removes_the_record_and_every_index_entry(index: Index, redis: redis_lib.Redis, key_prefix: str) -> None:
+    index.add(article("a", 0xABCD_0000_0000_0001, (5, 6)))
+    before = set(redis.scan_iter(match=f"{key_prefix}:*"))
+    assert index.delete("a")
+    assert index.get("a") is None
+    assert not index.candidates(Fingerprints(0xABCD_0000_0000_0001, (5, 6))).refs()
+    left = {k.decode() for k in redis.scan_iter(match=f"{key_prefix}:*")}
+    assert all(k.endswith((":seq", ":ids")) or ":ids" in k for k in left) and len(left) < len(before)
+    assert not index.delete("a")
+
+
+def test_count_sums_every_partition(index: Index) -> None:
+    for i in range(5):
+        index.add(article(f"n{i}", i))
+    assert index.count() == 5
