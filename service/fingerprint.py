@@ -6,6 +6,10 @@ Views, each indexed in Redis (service/index.py):
 - `passages`: per sentence of 6 or more tokens, the two smallest 64-bit hashes of its word 3-shingles (a
   bottom-2 MinHash): a sentence copied word for word, or with a word changed, shares at least one with its
   source, so excerpts and partial reuse are found however little of the article they take.
+- `anchors`: pairs of the text's most telling rare words (names, figures, rare terms; service/lexicon.py).
+  A rewrite or a summary rewords every sentence but keeps who and what: it shares several pairs with its
+  original. Pairs, not single words, keep each posting list short however many articles name one person.
+- `quotes`: quoted speech of four words or more, which rewrites keep word for word.
 ALGORITHM names this recipe; fingerprints are cached under it, so changing the recipe means re-indexing.
 """
 
@@ -19,14 +23,16 @@ from dataclasses import dataclass
 
 from simhash import Simhash
 
-from service.text import Text
+from service import lexicon
+from service.text import Text, names, quote_spans, tokens
 
-ALGORITHM = "fp1"
+ALGORITHM = "fp2"
 BITS = 64
 SHINGLE = 3
 PASSAGE_MIN_TOKENS = 6
 PASSAGE_BOTTOM = 2
 PASSAGE_BITS = 48
+ANCHORS = 8  # 28 pairs
 
 
 def hash64(value: str) -> int:
@@ -64,24 +70,51 @@ def to_hex(fingerprint: int) -> str:
     return f"{fingerprint:016x}"
 
 
+def anchor_pairs(text: Text, language: str) -> list[int]:
+    ranked = sorted(lexicon.anchors(text.tokens, language, ANCHORS, names(text)))
+    return [_cut(hash64(f"{a} {b}")) for i, a in enumerate(ranked) for b in ranked[i + 1 :]]
+
+
+def quote_hashes(text: Text) -> list[int]:
+    return [_cut(hash64(" ".join(tokens(text.text[a:b])))) for a, b in quote_spans(text.text)]
+
+
+def _cut(value: int) -> int:
+    return value >> (BITS - PASSAGE_BITS)
+
+
 @dataclass(frozen=True)
 class Fingerprints:
     """All views of one text. `pack`/`unpack` give the compact form cached and stored in Redis."""
 
     simhash: int
-    passages: tuple[int, ...]
+    passages: tuple[int, ...] = ()
+    anchors: tuple[int, ...] = ()
+    quotes: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, text: Text) -> Fingerprints:
-        return cls(simhash=simhash(text.tokens), passages=_unique(h for s in text.sentences for h in passage_hashes(s.tokens)))
+        language = lexicon.detect_language(text.tokens)
+        return cls(
+            simhash=simhash(text.tokens),
+            passages=_unique(h for s in text.sentences for h in passage_hashes(s.tokens)),
+            anchors=_unique(anchor_pairs(text, language)),
+            quotes=_unique(quote_hashes(text)),
+        )
 
     def pack(self) -> bytes:
-        return struct.pack(f">Q{len(self.passages)}Q", self.simhash, *self.passages)
+        views = (self.passages, self.anchors, self.quotes)
+        counts = struct.pack(">QHHH", self.simhash, *(len(v) for v in views))
+        return counts + b"".join(struct.pack(f">{len(v)}Q", *v) for v in views)
 
     @classmethod
     def unpack(cls, raw: bytes) -> Fingerprints:
-        values = struct.unpack(f">{len(raw) // 8}Q", raw)
-        return cls(simhash=values[0], passages=tuple(values[1:]))
+        simhash_value, *counts = struct.unpack_from(">QHHH", raw)
+        offset, views = 14, []
+        for n in counts:
+            views.append(tuple(struct.unpack_from(f">{n}Q", raw, offset)))
+            offset += 8 * n
+        return cls(simhash_value, *views)
 
 
 def _unique(values: Iterable[int]) -> tuple[int, ...]:

@@ -110,15 +110,25 @@ def lineage_record(original: str | None, verdict: str | None, score: float | Non
     return {"original": original or "", "verdict": verdict or "", "score": "" if score is None else f"{score:.4f}"}
 
 
+VIEWS = ("simhash", "passages", "anchors", "quotes")
+
+
 @dataclass
 class Candidates:
-    """Articles that share fingerprints with a text, with what they share."""
+    """Articles that share fingerprints with a text: per view, how many each shares."""
 
-    simhash: dict[Ref, int] = field(default_factory=dict)
-    passages: Counter[Ref] = field(default_factory=Counter)
+    shared: dict[str, Counter[Ref]] = field(default_factory=lambda: {v: Counter() for v in VIEWS})
+
+    @property
+    def simhash(self) -> Counter[Ref]:
+        return self.shared["simhash"]
+
+    @property
+    def passages(self) -> Counter[Ref]:
+        return self.shared["passages"]
 
     def refs(self) -> set[Ref]:
-        return set(self.simhash) | set(self.passages)
+        return set().union(*self.shared.values())
 
 
 class Conflict(Exception):
@@ -141,11 +151,16 @@ class Index:
 
     # ------------------------------------------------------------ writing
 
+    def view_keys(self, partition: int, fingerprints: Fingerprints) -> list[tuple[str, str]]:
+        """(view, index key) of every index entry of a text."""
+        keys = [("simhash", self.keys.simhash_block(partition, i, v)) for i, v in enumerate(simhash_blocks(fingerprints.simhash))]
+        keys += [("passages", self.keys.passage(partition, h)) for h in fingerprints.passages]
+        keys += [("anchors", self.keys.anchor(partition, h)) for h in fingerprints.anchors]
+        keys += [("quotes", self.keys.quote(partition, h)) for h in fingerprints.quotes]
+        return keys
+
     def index_keys(self, partition: int, fingerprints: Fingerprints) -> list[str]:
-        blocks = [
-            self.keys.simhash_block(partition, i, value) for i, value in enumerate(simhash_blocks(fingerprints.simhash))
-        ]
-        return blocks + [self.keys.passage(partition, h) for h in fingerprints.passages]
+        return list(dict.fromkeys(key for _, key in self.view_keys(partition, fingerprints)))
 
     def add(self, article: Article) -> tuple[bool, Article]:
         """Store the article unless its id exists. Returns (created, the stored article).
@@ -183,7 +198,7 @@ class Index:
                 return False
             number = int(entry.split()[0])
             raw = self.redis.hget(self.keys.doc(partition, number), "fps")
-            fingerprints = Fingerprints.unpack(raw) if raw else Fingerprints(0, ())
+            fingerprints = Fingerprints.unpack(raw) if raw else Fingerprints(0)
             keys = [self.keys.ids(partition), self.keys.doc(partition, number), *self.index_keys(partition, fingerprints)]
             if self._delete(keys=keys, args=[article_id, entry, number]):
                 return True
@@ -229,24 +244,18 @@ class Index:
         return out
 
     def candidates(self, fingerprints: Fingerprints) -> Candidates:
-        """Articles sharing a SimHash block or a passage fingerprint with the text, in one round trip."""
+        """Articles sharing an entry of any view with the text, in one round trip."""
         pipe = self.redis.pipeline(transaction=False)
         layout: list[tuple[str, int]] = []
         for partition in range(self.keys.partitions):
-            for i, value in enumerate(simhash_blocks(fingerprints.simhash)):
-                pipe.smembers(self.keys.simhash_block(partition, i, value))
-                layout.append(("simhash", partition))
-            for h in fingerprints.passages:
-                pipe.smembers(self.keys.passage(partition, h))
-                layout.append(("passage", partition))
+            for view, key in self.view_keys(partition, fingerprints):
+                pipe.smembers(key)
+                layout.append((view, partition))
         found = Candidates()
         for (view, partition), members in zip(layout, pipe.execute()):
+            counter = found.shared[view]
             for member in members:
-                ref = Ref(partition, int(member))
-                if view == "simhash":
-                    found.simhash[ref] = found.simhash.get(ref, 0) + 1
-                else:
-                    found.passages[ref] += 1
+                counter[Ref(partition, int(member))] += 1
         return found
 
     def count(self) -> int:

@@ -6,6 +6,8 @@ Layout (`prov` is the configurable prefix, `v1` the layout version):
     prov:v1:{pN}:doc:<number>        hash: the article's record (metadata, text, fingerprints, lineage)
     prov:v1:{pN}:sh:<block>:<value>  set of article numbers whose SimHash has this 16-bit block value
     prov:v1:{pN}:ps:<hash>           set of article numbers with this passage fingerprint
+    prov:v1:{pN}:an:<hash>           set of article numbers with this pair of rare anchor words
+    prov:v1:{pN}:qt:<hash>           set of article numbers quoting this speech
     prov:v1:fpc:<algorithm>:<sha>    fingerprints of a text, cached by content hash and algorithm
 An article lives wholly in one partition (chosen from its id), so writing or deleting it touches keys of
 one hash tag `{pN}`: one Lua script does it atomically, on a single Redis or on one Redis Cluster slot.
@@ -48,6 +50,12 @@ class Keys:
 
     def passage(self, partition: int, value: int) -> str:
         return f"{self._tagged(partition)}:ps:{value:012x}"
+
+    def anchor(self, partition: int, value: int) -> str:
+        return f"{self._tagged(partition)}:an:{value:012x}"
+
+    def quote(self, partition: int, value: int) -> str:
+        return f"{self._tagged(partition)}:qt:{value:012x}"
 
     def fingerprint_cache(self, algorithm: str, content_sha: str) -> str:
         return f"{self.root}:fpc:{algorithm}:{content_sha}"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from service.align import Profile
 from service.compare import WHOLE, Comparison, Passage, compare
 from service.fingerprint import Fingerprints, hamming
 from service.index import Article, Index, Ref
@@ -26,6 +27,9 @@ class Match:
     passages: list[Passage] = field(default_factory=list)
     quotes: list[str] = field(default_factory=list)
     via: str | None = None  # the article through which a chain reached this original
+    strength: float = 0.0
+    reused_share: float = 0.0
+    fallback: str = "none"
 
 
 @dataclass
@@ -59,10 +63,11 @@ class Tracer:
         self.limits = limits
 
     def trace(self, query: Query) -> Provenance:
-        verified = self._verify(query, self._candidates(query))
+        profile = Profile(query.text)
+        verified = self._verify(query, profile, self._candidates(query))
         related = [m for m in verified if m.relation != "none"]
         related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))
-        original = self._original(query, related)
+        original = self._original(query, profile, related)
         if original is None:
             return Provenance(verdict="none", original=None, score=0.0, matches=related[: query.limit])
         return Provenance(verdict=original.relation, original=original, score=original.score, matches=related[: query.limit])
@@ -70,7 +75,7 @@ class Tracer:
     # ------------------------------------------------------------ candidates
 
     def _candidates(self, query: Query) -> list[Ref]:
-        """Index hits published in time, best first: most shared passages, then closest SimHash."""
+        """Index hits published in time, best first by what they share with the text."""
         found = self.index.candidates(query.fingerprints)
         refs = found.refs()
         if not refs:
@@ -81,42 +86,58 @@ class Tracer:
         for ref, (ts, fingerprint) in published.items():
             if cutoff is not None and ts > cutoff:
                 continue
-            distance = hamming(fingerprint, query.fingerprints.simhash)
-            near = distance <= self.limits.simhash_max_bits
-            if not near and found.passages[ref] == 0:
+            near = hamming(fingerprint, query.fingerprints.simhash) <= self.limits.simhash_max_bits
+            evidence = (2 * found.shared["passages"][ref] + 2 * found.shared["quotes"][ref]
+                        + found.shared["anchors"][ref])
+            if not near and evidence < self.limits.min_candidate_evidence:
                 continue
-            ranked.append((-int(near), -found.passages[ref], distance, ref))
+            ranked.append((-int(near), -evidence, ref))
         ranked.sort()
         return [ref for *_, ref in ranked[: self.limits.max_verified]]
 
     # ------------------------------------------------------------ verification
 
-    def _verify(self, query: Query, refs: list[Ref]) -> list[Match]:
+    def _verify(self, query: Query, profile: Profile, refs: list[Ref]) -> list[Match]:
         matches = []
         for article in self.index.articles(refs).values():
             if article.id == query.exclude:
                 continue
-            matches.append(self._match(query.text, article, self.compare(query.text, article)))
+            matches.append(self._match(article, self.compare(profile, article)))
+        self._demote_weak_rewrites(matches)
         return matches
 
-    def compare(self, text: Text, article: Article) -> Comparison:
-        return compare(text, Text(article.text), self.limits)
+    def _demote_weak_rewrites(self, matches: list[Match]) -> None:
+        """A text derives as a whole from one story, not from every story on the same subject: a
+        rewrite-level match far weaker than the strongest match is only related (partial at most)."""
+        strongest = max((m.strength for m in matches if m.relation in WHOLE), default=0.0)
+        for m in matches:
+            if m.relation == "rewrite" and m.strength < self.limits.rewrite_relative * strongest:
+                m.relation = m.fallback
+
+    def compare(self, profile: Profile, article: Article) -> Comparison:
+        return compare(profile, Profile(Text(article.text)), self.limits)
 
     @staticmethod
-    def _match(text: Text, article: Article, result: Comparison) -> Match:
+    def _match(article: Article, result: Comparison) -> Match:
         return Match(article=article, relation=result.relation, score=result.score, passages=result.passages,
-                     quotes=result.quotes)
+                     quotes=result.quotes, strength=result.strength, reused_share=result.reused_share,
+                     fallback=result.fallback)
 
     # ------------------------------------------------------------ the original
 
-    def _original(self, query: Query, related: list[Match]) -> Match | None:
+    def _original(self, query: Query, profile: Profile, related: list[Match]) -> Match | None:
         whole = [m for m in related if m.relation in WHOLE]
         if whole:
-            return self._earliest_root(query, whole)
+            return self._earliest_root(query, profile, whole)
         partial = [m for m in related if m.relation == "partial"]
-        return min(partial, key=_publication_order) if partial else None
+        if not partial:
+            return None
+        # The earliest article that has the reused text, not one that merely shares a passage of it.
+        most = max(m.reused_share for m in partial)
+        covering = [m for m in partial if m.reused_share >= self.limits.partial_cover * most]
+        return min(covering, key=_publication_order)
 
-    def _earliest_root(self, query: Query, whole: list[Match]) -> Match:
+    def _earliest_root(self, query: Query, profile: Profile, whole: list[Match]) -> Match:
         """The earliest of the whole-derivation matches and the roots of their chains."""
         best = min(whole, key=_publication_order)
         root_ids = {m.article.original for m in whole if m.article.original and m.article.verdict in WHOLE}
@@ -127,13 +148,12 @@ class Tracer:
             if root is None or root.id == query.exclude or not _in_time(root, query.published_before):
                 continue
             if _publication_order_article(root) < _publication_order(best):
-                best = self._through_chain(query.text, root, m)
+                best = self._through_chain(profile, root, m)
         return best
 
-    def _through_chain(self, text: Text, root: Article, via: Match) -> Match:
+    def _through_chain(self, profile: Profile, root: Article, via: Match) -> Match:
         """The root reached through `via`: compared directly, but a chain of whole reuse stays whole."""
-        result = self.compare(text, root)
-        match = self._match(text, root, result)
+        match = self._match(root, self.compare(profile, root))
         if match.relation not in WHOLE:
             match.relation = via.article.verdict or via.relation
             match.score = round(min(via.score, via.article.score or via.score), 4)

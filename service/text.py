@@ -170,3 +170,24 @@ class Text:
     @cached_property
     def tokens(self) -> list[str]:
         return [tok for s in self.sentences for tok in s.tokens]
+
+
+QUOTE = re.compile(r"\u201c[^\u201d\n]{8,}?\u201d|\u00ab[^\u00bb\n]{8,}?\u00bb|\u201e[^\u201c\u201d\n]{8,}?[\u201c\u201d]|\"[^\"\n]{8,}?\"")
+QUOTE_MIN_TOKENS = 4
+
+
+def quote_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of quoted speech ("...", “...”, « ... », „...“) of four words or more."""
+    return [m.span() for m in QUOTE.finditer(text) if len(tokens(m.group())) >= QUOTE_MIN_TOKENS]
+
+
+def names(text: Text) -> set[str]:
+    """Folded tokens of words written with a capital inside a sentence: names of people, places and
+    organisations, which a rewrite keeps while it swaps the ordinary words around them."""
+    found = set()
+    for sentence in text.sentences:
+        for k, match in enumerate(WORD.finditer(text.text, sentence.start, sentence.end)):
+            word = match.group()
+            if k and word[:1].isupper() and not word.isupper():
+                found.update(tokens(word))
+    return found

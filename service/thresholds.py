@@ -23,16 +23,53 @@ class Thresholds:
     # near_duplicate: "most of its sentences are the original's". Counted in tokens so that a long
     # sentence weighs more than a one-word line; 0.6 leaves room for a light edit that rewrites a third.
     near_duplicate_share: float = 0.6
+    # ... and the narrative too, not only the quotes: a rewrite keeps every quote word for word, so a
+    # quote-heavy sports report rewritten by a language model can be 70% verbatim by quotes alone. Light
+    # edits keep at least 0.58 of their narrative (quotes left out) word for word; such rewrites 0.2.
+    near_duplicate_narrative: float = 0.5
 
-    # partial: reused passages must amount to at least this many tokens *and* this share of the query.
-    # 40 tokens is two ordinary sentences: more than the one public quote that independent coverage of
-    # the same event may share, less than the two or three paragraphs a partial reuse takes.
+    # partial: reused passages must amount to at least this many tokens outside quoted speech *and* this
+    # share of the query. 40 tokens is two ordinary sentences: more than the public quote that independent
+    # coverage of the same event may share, less than the two or three paragraphs a partial reuse takes.
     partial_min_tokens: int = 40
     partial_min_share: float = 0.1
+    # The original of a partial reuse is the earliest article that has the reused text: among partial
+    # matches, those reusing at least this share of what the best one reuses. An earlier story that shares
+    # one paragraph with the source is not the source.
+    partial_cover: float = 0.8
+
+    # rewrite: the query sentences not aligned verbatim re-express the candidate's, in order. Measured
+    # (service/align.py) on the development cases and on Clough & Stevenson's answers:
+    # - rewrite_alignment, the mean aligned similarity of those sentences: rewrites 0.21-0.46, summaries
+    #   0.21-0.43; the new material of a partial reuse 0.04-0.10. 0.15 sits between.
+    rewrite_alignment: float = 0.15
+    # - rewrite_score, containment + alignment of those sentences + the verbatim share (a rewrite keeps its
+    #   quotes): independent coverage of the same event 0.40-0.68 and answers written without the source
+    #   0.25-0.67 (they share names and figures, never phrasing and order); rewrites 0.92-1.56, summaries
+    #   0.86-1.33, heavy revisions of short answers from 0.62. 0.78 leaves 0.1 above independent work.
+    rewrite_score: float = 0.78
+    # - a rewrite rewords the narrative; reused narrative paragraphs (outside quotes) make a partial reuse
+    #   or a follow-up story. Rewrites keep at most 0.15 of their tokens as unquoted verbatim text, partial
+    #   reuses at least 0.16, follow-ups that reuse background paragraphs 0.28.
+    rewrite_max_unquoted_reuse: float = 0.2
+
+    # A reworded pair of sentences is shown as evidence from this similarity on (0.5 * weighted Dice of
+    # stems + 0.5 * Dice of content-word skip-bigrams): below it the pair shares little more than names.
+    reworded_sentence: float = 0.25
 
     # SimHash block tables find fingerprints within this many bits (blocks = max_bits + 1). Copies with a
     # byline and an ad slot added stay within 3 bits of the 64; unrelated texts lie near 32.
     simhash_max_bits: int = 3
+
+    # A candidate is verified when its SimHash is near, or when it shares enough entries of the other
+    # views: a passage or a quote counts 2, a pair of rare anchor words 1. Two pairs (three shared rare
+    # words) is the least a rewrite or summary of a story keeps of it.
+    min_candidate_evidence: int = 2
+
+    # A rewrite-level match whose strength (containment + alignment of the whole text, verbatim sentences
+    # counted as aligned; 2 for a copy) is below this share of the strongest whole match's is a story on
+    # the same subject (the BBC reuses background paragraphs), not the text's source.
+    rewrite_relative: float = 0.8
 
     # How many candidates are verified in full, best-first by shared fingerprints. Verification is the
     # expensive step; a text rarely derives from more than a handful of articles.

@@ -1,0 +1,124 @@
+"""Rewording: how far a text follows another sentence by sentence, in other words.
+
+Each text gets a Profile (language, per-sentence weighted stems and content-word skip-bigrams). Two
+measures then say whether the query re-expresses the match:
+- `containment`: the weighted share of the query's words (stems) found anywhere in the match. A rewrite
+  or summary keeps most of the content words; independent coverage of the same event shares the names and
+  figures but brings words, facts and phrasing of its own.
+- `alignment`: a monotonic alignment of query sentences to match sentences (dynamic programming over
+  sentence similarity: weighted Dice of stems plus Dice of skip-bigrams), divided by the number of
+  query sentences. A rewrite follows its original in order, sentence by sentence; an independent report
+  orders its facts its own way.
+Their sum is the rewording score; service/thresholds.py holds the cut-offs and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from service import lexicon
+from service.text import Text
+
+MIN_SENTENCE_TOKENS = 4
+
+
+@dataclass(frozen=True)
+class SentenceProfile:
+    index: int  # position in Text.sentences
+    terms: dict[str, float]
+    bigrams: frozenset[str]
+    mass: float
+
+
+class Profile:
+    """What the rewording measures need of a text, computed once."""
+
+    def __init__(self, text: Text):
+        self.text = text
+        self.language = lexicon.detect_language(text.tokens)
+
+    @cached_property
+    def sentences(self) -> list[SentenceProfile]:
+        out = []
+        for i, sentence in enumerate(self.text.sentences):
+            if len(sentence.tokens) < MIN_SENTENCE_TOKENS:
+                continue
+            terms = lexicon.terms(sentence.tokens, self.language)
+            bigrams = frozenset(lexicon.skip_bigrams(sentence.tokens, self.language))
+            out.append(SentenceProfile(i, terms, bigrams, sum(terms.values())))
+        return out
+
+    @cached_property
+    def terms(self) -> dict[str, float]:
+        return lexicon.terms(self.text.tokens, self.language)
+
+
+@dataclass(frozen=True)
+class Rewording:
+    containment: float  # of the query sentences not skipped
+    alignment: float  # of the query sentences not skipped
+    symmetric: float  # alignment total over the mean sentence count of both texts: a 0-1 similarity
+    strength: float  # containment of the whole query + alignment with skipped sentences counted as 1: 0..2
+    pairs: list[tuple[int, int, float]]  # (query sentence, match sentence, similarity), in order
+
+    @property
+    def score(self) -> float:
+        return self.containment + self.alignment
+
+
+def sentence_similarity(a: SentenceProfile, b: SentenceProfile) -> float:
+    shared = sum(w for t, w in a.terms.items() if t in b.terms)
+    terms = 2 * shared / (a.mass + b.mass) if a.mass + b.mass else 0.0
+    n = len(a.bigrams) + len(b.bigrams)
+    bigrams = 2 * len(a.bigrams & b.bigrams) / n if n else 0.0
+    return 0.5 * terms + 0.5 * bigrams
+
+
+def align(query: Sequence[SentenceProfile], match: Sequence[SentenceProfile]) -> tuple[float, list[tuple[int, int, float]]]:
+    """Best monotonic one-to-one alignment (sum of similarities) and its pairs."""
+    nq, nm = len(query), len(match)
+    if not nq or not nm:
+        return 0.0, []
+    sim = [[sentence_similarity(q, m) if q.terms.keys() & m.terms.keys() else 0.0 for m in match] for q in query]
+    best = [[0.0] * (nm + 1) for _ in range(nq + 1)]
+    for i in range(1, nq + 1):
+        row, prev, s = best[i], best[i - 1], sim[i - 1]
+        for j in range(1, nm + 1):
+            row[j] = max(prev[j], row[j - 1], prev[j - 1] + s[j - 1])
+    pairs = []
+    i, j = nq, nm
+    while i and j:
+        if best[i][j] == best[i - 1][j]:
+            i -= 1
+        elif best[i][j] == best[i][j - 1]:
+            j -= 1
+        else:
+            pairs.append((query[i - 1].index, match[j - 1].index, sim[i - 1][j - 1]))
+            i, j = i - 1, j - 1
+    return best[nq][nm], pairs[::-1]
+
+
+def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Rewording:
+    """The rewording measures of `query` against `match`, leaving out query sentences in `skip` (those
+    already aligned word for word) so that what is measured is how the rest of the text was written."""
+    skip = skip or set()
+    rest = [s for s in query.sentences if s.index not in skip]
+    total, pairs = align(rest, match.sentences)
+    rest_terms: dict[str, float] = {}
+    for s in rest:
+        for t, w in s.terms.items():
+            rest_terms[t] = max(w, rest_terms.get(t, 0.0))
+    containment = _contained(rest_terms, match.terms)
+    alignment = total / len(rest) if rest else 0.0
+    full_total = total + len(query.sentences) - len(rest)  # skipped sentences are verbatim: similarity 1
+    mean_count = (len(query.sentences) + len(match.sentences)) / 2
+    symmetric = min(1.0, full_total / mean_count) if mean_count else 0.0
+    strength = _contained(query.terms, match.terms) + (full_total / len(query.sentences) if query.sentences else 0.0)
+    return Rewording(containment, alignment, symmetric, strength, pairs)
+
+
+def _contained(terms: dict[str, float], other: dict[str, float]) -> float:
+    mass = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in other) / mass if mass else 0.0
