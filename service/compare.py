@@ -158,7 +158,8 @@ def decide(limits: Thresholds, containment_query: float, containment_match: floa
     if (
         rewording.alignment >= limits.rewrite_alignment
         and rewording.score + reuse.share >= limits.rewrite_score
-        and reuse.unquoted_share < limits.rewrite_max_unquoted_reuse
+        and (reuse.unquoted_share < limits.rewrite_max_unquoted_reuse
+             or rewording.alignment >= limits.rewrite_strong_alignment)
     ):
         return "rewrite"
     return "partial" if _is_partial(limits, reuse) else "none"

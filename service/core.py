@@ -44,12 +44,15 @@ class ProvenanceService:
     # ------------------------------------------------------------ preparing text
 
     def prepare(self, body: str, fmt: str) -> Text:
-        if len(body) > self.config.max_text_chars:
-            raise ValidationError({"body": [f"longer than {self.config.max_text_chars} characters"]})
+        """The clean text of a body; its length limit applies to the text, not to the HTML around it
+        (the request size limit bounds that)."""
         try:
-            return Text(clean_text(body, fmt))
+            text = clean_text(body, fmt)
         except EmptyTextError as err:
             raise ValidationError({"body": [str(err)]}) from None
+        if len(text) > self.config.max_text_chars:
+            raise ValidationError({"body": [f"the text is longer than {self.config.max_text_chars} characters"]})
+        return Text(text)
 
     def fingerprints(self, text: Text) -> Fingerprints:
         """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there."""

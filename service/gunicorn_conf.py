@@ -32,10 +32,10 @@ def on_starting(server: Any) -> None:
     global _embedded
     if os.environ.get("REDIS_URL"):
         return
+    from service.config import Config
     from service.embedded import EmbeddedRedis
 
-    data_dir = os.environ.get("PROVENANCE_DATA_DIR", "data")
-    _embedded = EmbeddedRedis(data_dir)
+    _embedded = EmbeddedRedis(Config.from_env().data_dir)
     os.environ["REDIS_URL"] = _embedded.start()
     server.log.info("embedded Redis (AOF on) at %s, data in %s", os.environ["REDIS_URL"], _embedded.data_dir)
 

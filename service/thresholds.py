@@ -52,6 +52,9 @@ class Thresholds:
     #   or a follow-up story. Rewrites keep at most 0.15 of their tokens as unquoted verbatim text, partial
     #   reuses at least 0.16, follow-ups that reuse background paragraphs 0.28.
     rewrite_max_unquoted_reuse: float = 0.2
+    # ... unless the rest follows the source closely: a light revision that keeps a fifth of its text and
+    # rewords the rest sentence by sentence aligns at 0.7, follow-up stories at most 0.29.
+    rewrite_strong_alignment: float = 0.4
 
     # A reworded pair of sentences is shown as evidence from this similarity on (0.5 * weighted Dice of
     # stems + 0.5 * Dice of content-word skip-bigrams): below it the pair shares little more than names.

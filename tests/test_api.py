@@ -97,6 +97,7 @@ def test_delete_answers_204_then_404(client: Any) -> None:
     client.post("/v1/articles", json=make_article(id="to/delete"))
     response = client.delete("/v1/articles/to/delete")
     assert response.status_code == 204 and response.data == b""
+    assert "Content-Type" not in response.headers
     problem_of(client.get("/v1/articles/to/delete"), 404)
     problem_of(client.delete("/v1/articles/to/delete"), 404)
 
@@ -224,8 +225,15 @@ def test_malformed_json_is_400(client: Any) -> None:
     problem_of(client.post("/v1/articles", data="{not json", content_type="application/json"), 400)
 
 
-def test_json_that_is_not_an_object_is_422(client: Any) -> None:
-    problem_of(client.post("/v1/provenance", json=["body"]), 422)
+@pytest.mark.parametrize("payload", ['["body"]', "null", "42", '"text"'])
+def test_json_that_is_not_an_object_is_422(client: Any, payload: str) -> None:
+    problem_of(client.post("/v1/provenance", data=payload, content_type="application/json"), 422)
+
+
+def test_deeply_nested_json_is_a_clean_4xx(client: Any) -> None:
+    response = client.post("/v1/articles", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert response.status_code in (400, 413, 422)
+    assert response.mimetype == "application/problem+json"
 
 
 def test_wrong_content_type_is_415(client: Any) -> None:
@@ -242,6 +250,14 @@ def test_text_over_the_length_limit_is_422(app_config: dict[str, Any]) -> None:
     app = create_app({**app_config, "max_text_chars": 500})
     response = app.test_client().post("/v1/provenance", json={"body": "word " * 200})
     assert "body" in problem_of(response, 422)["errors"]
+
+
+def test_the_text_limit_applies_to_the_text_not_the_html_around_it(app_config: dict[str, Any]) -> None:
+    app = create_app({**app_config, "max_text_chars": 1500})
+    page = "<html><head><script>" + "x" * 5000 + "</script></head><body><article><p>" + HARBOUR.replace(
+        "\n\n", "</p><p>") + "</p></article></body></html>"
+    response = app.test_client().post("/v1/provenance", json={"body": page, "format": "html"})
+    assert response.status_code == 200
 
 
 def test_unknown_route_and_wrong_method_are_problems(client: Any) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import json
+
 from flask import current_app, request
 from marshmallow import Schema
 
@@ -20,9 +22,10 @@ def load_json(schema: Schema) -> dict[str, Any]:
     if not request.is_json:
         raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
                            slug="unsupported-media-type")
-    payload = request.get_json(silent=True)
-    if payload is None:
-        raise ProblemError(400, "Bad Request", "the body is not valid JSON", slug="malformed-json")
+    try:
+        payload = json.loads(request.get_data())
+    except (ValueError, RecursionError):
+        raise ProblemError(400, "Bad Request", "the body is not valid JSON", slug="malformed-json") from None
     if not isinstance(payload, dict):
         raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object",
                            slug="validation-error", errors={"_schema": ["must be a JSON object"]})

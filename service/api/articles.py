@@ -49,10 +49,12 @@ def get(article_id: str) -> Response:
 
 
 @bp.delete("/<path:article_id>")
-def delete(article_id: str) -> tuple[str, int]:
+def delete(article_id: str) -> Response:
     """Remove the article from the index."""
     service().delete(article_id)
-    return "", 204
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return response
 
 
 def _provenance_fields(answer: object) -> dict:

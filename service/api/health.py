@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, Response
@@ -10,7 +12,16 @@ from service.api import service
 from service.errors import problem
 
 bp = Blueprint("health", __name__)
-OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
+
+
+@lru_cache(maxsize=1)
+def openapi_document() -> bytes:
+    """openapi.yaml of the checkout, or the copy an installed package puts under share/provenance."""
+    for path in (Path(__file__).resolve().parents[2] / "openapi.yaml",
+                 Path(sys.prefix) / "share" / "provenance" / "openapi.yaml"):
+        if path.is_file():
+            return path.read_bytes()
+    raise FileNotFoundError("openapi.yaml is neither in the checkout nor under share/provenance")
 
 
 @bp.get("/healthz")
@@ -31,4 +42,4 @@ def readyz() -> Response:
 @bp.get("/openapi.yaml")
 def openapi() -> Response:
     """The OpenAPI 3.1 document of this API."""
-    return Response(OPENAPI.read_bytes(), mimetype="application/yaml")
+    return Response(openapi_document(), mimetype="application/yaml")

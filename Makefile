@@ -1,0 +1,33 @@
+# The few commands a newcomer needs. `make install` once, then `make run`, `make test`, `make lint`.
+# Override on the command line: `make run PORT=8090`, `make install PYTHON=python3`.
+
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+BASE_URL ?= http://$(HOST):$(PORT)
+
+.PHONY: install run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+install: $(BIN)/python  ## the virtualenv, with the project editable and the test and lint tools
+	$(BIN)/pip install -e '.[dev]'
+
+run:  ## the service on $(HOST):$(PORT); an embedded Redis (data in ./data) unless REDIS_URL is set
+	$(BIN)/provenance serve --host $(HOST) --port $(PORT)
+
+test:  ## the test suite; on REDIS_URL when set, else on an embedded Redis
+	$(BIN)/pytest
+
+lint:
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy service schemas
+
+bench:  ## the quality benchmark of ../shared against a running service (make run first)
+	$(BIN)/python ../shared/bench/evaluate.py --base-url $(BASE_URL)
+
+clean:  ## caches and build output; keeps $(VENV) and ./data (the index)
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache tests/artifacts
+	find . -path ./$(VENV) -prune -o -type d -name __pycache__ -exec rm -rf {} +
