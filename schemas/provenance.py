@@ -67,14 +67,29 @@ class ProvenanceOut(Schema):
 
 
 class LineageOut(Schema):
-    """What was decided about a stored article at ingest (and kept up to date since)."""
+    """The stored article's root original, verdict and score: decided at ingest, revised when an
+    earlier original arrives later or the original is deleted."""
 
     original = fields.String(allow_none=True)
     verdict = fields.String(allow_none=True)
     score = fields.Float(allow_none=True)
 
 
-class StoredProvenanceOut(ProvenanceOut):
-    """GET /v1/articles/{id}/provenance: the stored article's provenance against earlier articles."""
+class DerivativeOut(Schema):
+    """A stored article whose root original is the article asked about."""
 
     id = fields.String()
+    relation = fields.String()
+    score = fields.Float(allow_none=True)
+    title = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    url = fields.String(allow_none=True)
+    published_at = Rfc3339()
+
+
+class StoredProvenanceOut(ProvenanceOut):
+    """GET /v1/articles/{id}/provenance: the stored article's provenance against earlier articles, and
+    the stored articles that derive from it (directly or through a chain), earliest first."""
+
+    id = fields.String()
+    derivatives = fields.List(fields.Nested(DerivativeOut))

@@ -18,6 +18,7 @@ from service.errors import ProblemError, not_found
 from service.fingerprint import ALGORITHM, Fingerprints
 from service.index import Article, Conflict, Index
 from service.keys import Keys
+from service.lineage import Lineage
 from service.provenance import Provenance, Query, Tracer
 from service.text import EmptyTextError, Text, clean_text
 
@@ -40,6 +41,7 @@ class ProvenanceService:
         self.keys = Keys(config.key_prefix, config.partitions)
         self.index = Index(client, self.keys)
         self.tracer = Tracer(self.index, config.limits)
+        self.lineage = Lineage(self.index, self.tracer, self.keys)
 
     # ------------------------------------------------------------ preparing text
 
@@ -92,6 +94,7 @@ class ProvenanceService:
             raise _conflict(err.existing) from None
         if not created:
             return Submitted(False, stored, self.provenance_of(stored))
+        self.lineage.added(stored)
         return Submitted(True, stored, provenance)
 
     def _resubmitted(self, existing: Article, content_hash: str) -> Submitted:
@@ -106,18 +109,19 @@ class ProvenanceService:
         return article
 
     def delete(self, article_id: str) -> None:
+        article = self.get(article_id)
         if not self.index.delete(article_id):
             raise not_found(f"no article with id {article_id!r}")
+        self.lineage.deleted(article)
 
     def provenance_of(self, article: Article) -> Provenance:
         """A stored article's provenance against the articles published before it."""
-        text = Text(article.text)
-        return self.tracer.trace(Query(text, article.fingerprints, published_before=article.published_at,
-                                       exclude=article.id))
+        return self.lineage.provenance_of(article)
 
-    def stored_provenance(self, article_id: str) -> tuple[Article, Provenance]:
+    def stored_provenance(self, article_id: str) -> tuple[Article, Provenance, list[Article]]:
+        """A stored article's provenance, and the stored articles that have it as their root original."""
         article = self.get(article_id)
-        return article, self.provenance_of(article)
+        return article, self.provenance_of(article), self.lineage.derivatives(article.id)
 
     def trace(self, data: dict[str, Any]) -> Provenance:
         """Where a text came from, without storing it."""

@@ -8,6 +8,7 @@ Layout (`prov` is the configurable prefix, `v1` the layout version):
     prov:v1:{pN}:ps:<hash>           set of article numbers with this passage fingerprint
     prov:v1:{pN}:an:<hash>           set of article numbers with this pair of rare anchor words
     prov:v1:{pN}:qt:<hash>           set of article numbers quoting this speech
+    prov:v1:{pN}:drv:<id>            set of ids of the stored articles whose root original is <id>
     prov:v1:fpc:<algorithm>:<sha>    fingerprints of a text, cached by content hash and algorithm
 An article lives wholly in one partition (chosen from its id), so writing or deleting it touches keys of
 one hash tag `{pN}`: one Lua script does it atomically, on a single Redis or on one Redis Cluster slot.
@@ -56,6 +57,9 @@ class Keys:
 
     def quote(self, partition: int, value: int) -> str:
         return f"{self._tagged(partition)}:qt:{value:012x}"
+
+    def derivatives(self, original_id: str) -> str:
+        return f"{self._tagged(self.partition_of(original_id))}:drv:{original_id}"
 
     def fingerprint_cache(self, algorithm: str, content_sha: str) -> str:
         return f"{self.root}:fpc:{algorithm}:{content_sha}"

@@ -8,6 +8,7 @@ Chains are resolved through the lineage stored at ingest: each article keeps its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -76,17 +77,23 @@ class Tracer:
 
     def _candidates(self, query: Query) -> list[Ref]:
         """Index hits published in time, best first by what they share with the text."""
-        found = self.index.candidates(query.fingerprints)
+        cutoff = query.published_before.timestamp() if query.published_before else None
+        return self.candidates(query.fingerprints, lambda ts: cutoff is None or ts <= cutoff)
+
+    def later_candidates(self, fingerprints: Fingerprints, after: datetime) -> list[Ref]:
+        """Index hits published after a moment: stored articles that may derive from a text."""
+        return self.candidates(fingerprints, lambda ts: ts > after.timestamp())
+
+    def candidates(self, fingerprints: Fingerprints, in_time: Callable[[float], bool]) -> list[Ref]:
+        found = self.index.candidates(fingerprints)
         refs = found.refs()
         if not refs:
             return []
-        published = self.index.published(refs)
-        cutoff = query.published_before.timestamp() if query.published_before else None
         ranked = []
-        for ref, (ts, fingerprint) in published.items():
-            if cutoff is not None and ts > cutoff:
+        for ref, (ts, fingerprint) in self.index.published(refs).items():
+            if not in_time(ts):
                 continue
-            near = hamming(fingerprint, query.fingerprints.simhash) <= self.limits.simhash_max_bits
+            near = hamming(fingerprint, fingerprints.simhash) <= self.limits.simhash_max_bits
             evidence = (2 * found.shared["passages"][ref] + 2 * found.shared["quotes"][ref]
                         + found.shared["anchors"][ref])
             if not near and evidence < self.limits.min_candidate_evidence:

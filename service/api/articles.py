@@ -38,8 +38,10 @@ def submit() -> tuple[Response, int, dict[str, str]]:
 @bp.get("/<path:article_id>/provenance")
 def provenance(article_id: str) -> Response:
     """The stored article's provenance against articles published before it."""
-    article, answer = service().stored_provenance(article_id)
-    return jsonify(stored_provenance_out.dump({"id": article.id, **_provenance_fields(answer)}))
+    article, answer, derivatives = service().stored_provenance(article_id)
+    return jsonify(stored_provenance_out.dump(
+        {"id": article.id, **_provenance_fields(answer), "derivatives": [_derivative(d) for d in derivatives]}
+    ))
 
 
 @bp.get("/<path:article_id>")
@@ -55,6 +57,11 @@ def delete(article_id: str) -> Response:
     response = Response(status=204)
     del response.headers["Content-Type"]
     return response
+
+
+def _derivative(article: Article) -> dict:
+    return {"id": article.id, "relation": article.verdict, "score": article.score, "title": article.title,
+            "source": article.source, "url": article.url, "published_at": article.published_at}
 
 
 def _provenance_fields(answer: object) -> dict:
