@@ -119,6 +119,11 @@ def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Re
     return Rewording(containment, alignment, symmetric, strength, pairs)
 
 
+def containment(query: Profile, match: Profile) -> float:
+    """The weighted share of the query's words found in the match."""
+    return _contained(query.terms, match.terms)
+
+
 def _contained(terms: dict[str, float], other: dict[str, float]) -> float:
     mass = sum(terms.values())
     return sum(w for t, w in terms.items() if t in other) / mass if mass else 0.0

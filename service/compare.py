@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from service.align import Profile, Rewording, reworded
+from service.align import Profile, Rewording, containment, reworded
 from service.fingerprint import shingles
 from service.text import Text, quote_spans, tokens
 from service.thresholds import Thresholds
@@ -135,6 +135,8 @@ def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     dice = 2 * shared / max(len(q_shingles) + len(m_shingles), 1)
 
     verbatim = verbatim_pairs(q, m, limits)
+    if not verbatim and containment(query, match) < limits.rewrite_min_containment:
+        return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the alignment
     reuse = Reuse.of(q, {i for i, _, _ in verbatim})
     rewording = reworded(query, match, skip={i for i, _, _ in verbatim})
 

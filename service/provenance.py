@@ -8,6 +8,7 @@ Chains are resolved through the lineage stored at ingest: each article keeps its
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -62,6 +63,8 @@ class Tracer:
     def __init__(self, index: Index, limits: Thresholds):
         self.index = index
         self.limits = limits
+        self._profiles: dict[tuple[str, str], Profile] = {}  # least recently used first
+        self._profiles_lock = threading.Lock()
 
     def trace(self, query: Query) -> Provenance:
         profile = Profile(query.text)
@@ -122,7 +125,19 @@ class Tracer:
                 m.relation = m.fallback
 
     def compare(self, profile: Profile, article: Article) -> Comparison:
-        return compare(profile, Profile(Text(article.text)), self.limits)
+        return compare(profile, self._profile(article), self.limits)
+
+    def _profile(self, article: Article) -> Profile:
+        """Profiles of stored articles, kept for the articles most often verified (wire originals)."""
+        key = (article.id, article.content_hash)
+        with self._profiles_lock:
+            profile = self._profiles.pop(key, None)
+        profile = profile or Profile(Text(article.text))
+        with self._profiles_lock:
+            self._profiles[key] = profile
+            while len(self._profiles) > self.limits.profile_cache_size:
+                del self._profiles[next(iter(self._profiles))]
+        return profile
 
     @staticmethod
     def _match(article: Article, result: Comparison) -> Match:

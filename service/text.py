@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import trafilatura
 
@@ -87,6 +87,7 @@ def clean_text(body: str, fmt: str = "text") -> str:
     return text
 
 
+@lru_cache(maxsize=262_144)
 def fold(word: str) -> str:
     """Case-fold and strip accents: Mélanie, MELANIE and melanie compare equal; ß becomes ss."""
     decomposed = unicodedata.normalize("NFKD", word.casefold())

@@ -55,6 +55,10 @@ class Thresholds:
     # ... unless the rest follows the source closely: a light revision that keeps a fifth of its text and
     # rewords the rest sentence by sentence aligns at 0.7, follow-up stories at most 0.29.
     rewrite_strong_alignment: float = 0.4
+    # A candidate with no verbatim sentence whose vocabulary covers less than this weighted share of the
+    # query's is neither copied nor reworded: its alignment is not computed. Rewrites and summaries cover
+    # 0.48 or more, independent reports 0.33 and more; 0.3 only saves time, it decides nothing.
+    rewrite_min_containment: float = 0.3
 
     # A reworded pair of sentences is shown as evidence from this similarity on (0.5 * weighted Dice of
     # stems + 0.5 * Dice of content-word skip-bigrams): below it the pair shares little more than names.
@@ -77,3 +81,7 @@ class Thresholds:
     # How many candidates are verified in full, best-first by shared fingerprints. Verification is the
     # expensive step; a text rarely derives from more than a handful of articles.
     max_verified: int = 16
+
+    # Parsed texts of stored articles kept per worker process (about 60 KB each): the originals that
+    # many copies and rewrites point at are verified again and again.
+    profile_cache_size: int = 512

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Start Provenance on a fresh embedded Redis and print the quality benchmark's table.
+
+    python bench/quality.py                      # BBC benchmark (../shared/bench/evaluate.py), full corpus
+    python bench/quality.py --clough             # also Clough & Stevenson (evaluate_clough.py)
+    python bench/quality.py --limit 300          # a quick run: 300 corpus articles plus the cases' originals
+    python bench/quality.py --json /tmp/r.json   # the whole report (every miss) as JSON
+
+The service runs exactly as users start it (`provenance serve --workers 2`) on a free port, with its data
+in a temporary directory that is removed afterwards; the benchmark talks to it over HTTP only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_BENCH = ROOT.parent / "shared" / "bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("provenance serve exited before it was ready")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("provenance serve was not ready in time")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not (SHARED_BENCH / "evaluate.py").exists():
+        raise SystemExit(f"{SHARED_BENCH / 'evaluate.py'} is absent: the benchmark lives in ../shared")
+    data = Path(tempfile.mkdtemp(prefix="provenance-bench-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+        cwd=ROOT, env=env, stdout=open(data / "serve.log", "wb"), stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_ready(url, server)
+        command = [sys.executable, str(SHARED_BENCH / "evaluate.py"), "--base-url", url]
+        if args.limit:
+            command += ["--limit", str(args.limit)]
+        if args.json:
+            command += ["--json", str(args.json)]
+        status = subprocess.call(command)
+        if args.clough and status == 0:
+            status = subprocess.call([sys.executable, str(SHARED_BENCH / "evaluate_clough.py"), "--base-url", url])
+        return status
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="index only the first N corpus articles")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
+    parser.add_argument("--clough", action="store_true", help="also run evaluate_clough.py")
+    parser.add_argument("--json", type=Path, help="write the BBC report here")
+    return run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
