@@ -39,6 +39,48 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def reindex(args: argparse.Namespace) -> int:
+    """Re-fingerprint stored articles after an algorithm change, on REDIS_URL or the embedded Redis."""
+    from contextlib import ExitStack
+
+    from service.app import redis_client
+    from service.config import Config
+    from service.core import ProvenanceService
+
+    config = Config.from_env()
+    with ExitStack() as stack:
+        if not config.redis_url:
+            config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
+        service = ProvenanceService(redis_client(config), config)
+        seen, changed = service.reindex(every=args.all)
+    print(f"{seen} articles, {changed} re-indexed")
+    return 0
+
+
+def _embedded_redis(config: Any) -> Any:
+    """The embedded Redis of PROVENANCE_DATA_DIR: the running one if `serve` has it up, else a new one."""
+    from contextlib import contextmanager
+
+    import redis
+
+    from service.embedded import EmbeddedRedis
+
+    @contextmanager
+    def running() -> Any:
+        socket = config.data_dir.resolve() / "redis.sock"
+        if socket.exists():
+            try:
+                redis.Redis(unix_socket_path=str(socket), socket_timeout=2).ping()
+                yield f"unix://{socket}"
+                return
+            except (redis.ConnectionError, redis.TimeoutError):
+                pass
+        with EmbeddedRedis(config.data_dir) as url:
+            yield url
+
+    return running()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="provenance", description="Where did this article come from?")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
     p.set_defaults(func=serve)
+    p = commands.add_parser("reindex", help="re-fingerprint stored articles made by an older algorithm")
+    p.add_argument("--all", action="store_true", help="re-fingerprint every article, not only outdated ones")
+    p.set_defaults(func=reindex)
     return parser
 
 

@@ -130,6 +130,19 @@ class ProvenanceService:
             Query(text, self.fingerprints(text), published_before=data.get("published_at"), limit=data["limit"])
         )
 
+    def reindex(self, every: bool = False) -> tuple[int, int]:
+        """Recompute the fingerprints of stored articles made by another algorithm (all with `every`)
+        from their stored text, and move their index entries. Returns (articles seen, re-indexed).
+        A maintenance task: it walks every id with HSCAN, so it is never run on a request path."""
+        seen = changed = 0
+        for article_id in self.index.iter_ids():
+            article = self.index.get(article_id)
+            seen += 1
+            if article is None or (article.algorithm == ALGORITHM and not every):
+                continue
+            changed += self.index.reindex(article, self.fingerprints(Text(article.text)))
+        return seen, changed
+
     def ready(self) -> bool:
         try:
             return bool(self.redis.ping())

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 import redis
 
 from service import scripts
-from service.fingerprint import BITS, Fingerprints
+from service.fingerprint import ALGORITHM, BITS, Fingerprints
 from service.keys import Keys
 
 SIMHASH_BLOCKS = 4
@@ -54,6 +54,7 @@ class Article:
     verdict: str | None = None
     score: float | None = None
     ref: Ref | None = None
+    algorithm: str = ALGORITHM
 
     @property
     def fingerprint(self) -> str:
@@ -64,6 +65,7 @@ class Article:
             "id": self.id,
             "text": zlib.compress(self.text.encode("utf-8"), 6),
             "fps": self.fingerprints.pack(),
+            "algo": self.algorithm,
             "fingerprint": self.fingerprint,
             "content": self.content_hash,
             "published_at": _iso(self.published_at),
@@ -103,6 +105,7 @@ class Article:
             verdict=text("verdict") or None,
             score=float(score) if score else None,
             ref=ref,
+            algorithm=text("algo") or "fp1",
         )
 
 
@@ -148,6 +151,7 @@ class Index:
         self._add = client.register_script(scripts.ADD_ARTICLE)
         self._delete = client.register_script(scripts.DELETE_ARTICLE)
         self._set_lineage = client.register_script(scripts.SET_LINEAGE)
+        self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
 
     # ------------------------------------------------------------ writing
 
@@ -188,6 +192,18 @@ class Index:
         for name, value in lineage_record(original, verdict, score).items():
             args += [name, value]
         return bool(self._set_lineage(keys=[self.keys.doc(ref.partition, ref.number)], args=args))
+
+    def reindex(self, article: Article, fingerprints: Fingerprints) -> bool:
+        """Move a stored article's index entries to new fingerprints (after an algorithm change)."""
+        if article.ref is None:
+            raise ValueError("reindex needs an article read from the index")
+        partition, number = article.ref.partition, article.ref.number
+        leaving = self.index_keys(partition, article.fingerprints)
+        joining = self.index_keys(partition, fingerprints)
+        keys = [self.keys.doc(partition, number), *leaving, *joining]
+        args = [number, len(leaving), article.fingerprints.pack(), fingerprints.pack(), ALGORITHM,
+                f"{fingerprints.simhash:016x}"]
+        return bool(self._reindex(keys=keys, args=args))
 
     def delete(self, article_id: str) -> bool:
         """Remove the article and its index entries. False if the id is unknown."""

@@ -48,3 +48,24 @@ end
 redis.call('HSET', KEYS[1], unpack(ARGV))
 return 1
 """
+
+# Swaps an article's index entries for those of new fingerprints, if its fingerprints are still the old.
+# KEYS[1] = the article's record hash, KEYS[2 .. ARGV[2]+1] = index sets it leaves,
+# KEYS[ARGV[2]+2 ..] = index sets it joins
+# ARGV[1] = article number, ARGV[2] = how many sets it leaves, ARGV[3] = the packed fingerprints read
+# before, ARGV[4] = new packed fingerprints, ARGV[5] = algorithm name, ARGV[6] = new SimHash (hex)
+# Returns 1 when swapped, 0 when the record is gone or changed meanwhile.
+REINDEX_ARTICLE = """
+if redis.call('HGET', KEYS[1], 'fps') ~= ARGV[3] then
+  return 0
+end
+local leaving = tonumber(ARGV[2])
+for i = 2, leaving + 1 do
+  redis.call('SREM', KEYS[i], ARGV[1])
+end
+for i = leaving + 2, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[1])
+end
+redis.call('HSET', KEYS[1], 'fps', ARGV[4], 'algo', ARGV[5], 'fingerprint', ARGV[6])
+return 1
+"""
