@@ -56,9 +56,13 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="")
+    log = (data / "serve.log").open("wb")
     server = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        cwd=ROOT, env=env, stdout=open(data / "serve.log", "wb"), stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     try:
         wait_ready(url, server)
@@ -69,16 +73,21 @@ def run(args: argparse.Namespace) -> int:
             command += ["--json", str(args.json)]
         status = subprocess.call(command)
         if args.clough and status == 0:
-            status = subprocess.call([sys.executable, str(SHARED_BENCH / "evaluate_clough.py"), "--base-url", url])
+            status = subprocess.call(
+                [sys.executable, str(SHARED_BENCH / "evaluate_clough.py"), "--base-url", url]
+            )
         return status
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
+        log.close()
         shutil.rmtree(data, ignore_errors=True)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--limit", type=int, default=0, help="index only the first N corpus articles")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--clough", action="store_true", help="also run evaluate_clough.py")

@@ -3,4 +3,11 @@
 from schemas.articles import ArticleIn, ArticleOut, ArticleSubmitted
 from schemas.provenance import ProvenanceOut, ProvenanceQuery, StoredProvenanceOut
 
-__all__ = ["ArticleIn", "ArticleOut", "ArticleSubmitted", "ProvenanceOut", "ProvenanceQuery", "StoredProvenanceOut"]
+__all__ = [
+    "ArticleIn",
+    "ArticleOut",
+    "ArticleSubmitted",
+    "ProvenanceOut",
+    "ProvenanceQuery",
+    "StoredProvenanceOut",
+]

@@ -76,12 +76,16 @@ def sentence_similarity(a: SentenceProfile, b: SentenceProfile) -> float:
     return 0.5 * terms + 0.5 * bigrams
 
 
-def align(query: Sequence[SentenceProfile], match: Sequence[SentenceProfile]) -> tuple[float, list[tuple[int, int, float]]]:
+def align(
+    query: Sequence[SentenceProfile], match: Sequence[SentenceProfile]
+) -> tuple[float, list[tuple[int, int, float]]]:
     """Best monotonic one-to-one alignment (sum of similarities) and its pairs."""
     nq, nm = len(query), len(match)
     if not nq or not nm:
         return 0.0, []
-    sim = [[sentence_similarity(q, m) if q.terms.keys() & m.terms.keys() else 0.0 for m in match] for q in query]
+    sim = [
+        [sentence_similarity(q, m) if q.terms.keys() & m.terms.keys() else 0.0 for m in match] for q in query
+    ]
     best = [[0.0] * (nm + 1) for _ in range(nq + 1)]
     for i in range(1, nq + 1):
         row, prev, s = best[i], best[i - 1], sim[i - 1]
@@ -115,7 +119,9 @@ def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Re
     full_total = total + len(query.sentences) - len(rest)  # skipped sentences are verbatim: similarity 1
     mean_count = (len(query.sentences) + len(match.sentences)) / 2
     symmetric = min(1.0, full_total / mean_count) if mean_count else 0.0
-    strength = _contained(query.terms, match.terms) + (full_total / len(query.sentences) if query.sentences else 0.0)
+    strength = _contained(query.terms, match.terms) + (
+        full_total / len(query.sentences) if query.sentences else 0.0
+    )
     return Rewording(containment, alignment, symmetric, strength, pairs)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 
-class _Server(BaseApplication):  # type: ignore[misc]
+class _Server(BaseApplication):
     """gunicorn, configured by service/gunicorn_conf.py and the command line, serving create_app()."""
 
     def __init__(self, options: dict[str, Any]):
@@ -84,7 +84,9 @@ def _embedded_redis(config: Any) -> Any:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="provenance", description="Where did this article come from?")
     commands = parser.add_subparsers(dest="command", required=True)
-    p = commands.add_parser("serve", help="run the HTTP service (gunicorn); an embedded Redis without REDIS_URL")
+    p = commands.add_parser(
+        "serve", help="run the HTTP service (gunicorn); an embedded Redis without REDIS_URL"
+    )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")

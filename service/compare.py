@@ -100,7 +100,11 @@ def _quoted_tokens(text: Text) -> list[int]:
     """Per sentence, how many of its tokens lie inside quoted speech."""
     spans = quote_spans(text.text)
     return [
-        sum(len(tokens(text.text[max(s.start, a) : min(s.end, b)])) for a, b in spans if a < s.end and b > s.start)
+        sum(
+            len(tokens(text.text[max(s.start, a) : min(s.end, b)]))
+            for a, b in spans
+            if a < s.end and b > s.start
+        )
         for s in text.sentences
     ]
 
@@ -118,11 +122,15 @@ class Reuse:
     def of(cls, text: Text, reused: set[int]) -> Reuse:
         quoted = _quoted_tokens(text) if reused else [0] * len(text.sentences)
         total = max(len(text.tokens), 1)
-        narrative = sum(len(s.tokens) - q for s, q in zip(text.sentences, quoted))
+        narrative = sum(len(s.tokens) - q for s, q in zip(text.sentences, quoted, strict=True))
         reused_all = sum(len(text.sentences[i].tokens) for i in reused)
         reused_narrative = sum(len(text.sentences[i].tokens) - quoted[i] for i in reused)
-        return cls(reused_all / total, reused_narrative, reused_narrative / total,
-                   reused_narrative / narrative if narrative else 1.0)
+        return cls(
+            reused_all / total,
+            reused_narrative,
+            reused_narrative / total,
+            reused_narrative / narrative if narrative else 1.0,
+        )
 
 
 def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
@@ -143,25 +151,44 @@ def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     relation = decide(limits, containment_query, containment_match, reuse, rewording)
     fallback = "partial" if _is_partial(limits, reuse) else "none"
     passages = [_passage(q, m, i, j, sim, "verbatim") for i, j, sim in verbatim]
-    passages += [_passage(q, m, i, j, sim, "reworded") for i, j, sim in rewording.pairs
-                 if sim >= limits.reworded_sentence]
+    passages += [
+        _passage(q, m, i, j, sim, "reworded")
+        for i, j, sim in rewording.pairs
+        if sim >= limits.reworded_sentence
+    ]
     passages.sort(key=lambda p: p.query_start)
     score = max(dice, rewording.symmetric) if relation != "none" else 0.0
-    return Comparison(relation=relation, score=round(min(score, 1.0), 4), strength=rewording.strength,
-                      reused_share=reuse.share, fallback=fallback, passages=passages, quotes=shared_quotes(q, m))
+    return Comparison(
+        relation=relation,
+        score=round(min(score, 1.0), 4),
+        strength=rewording.strength,
+        reused_share=reuse.share,
+        fallback=fallback,
+        passages=passages,
+        quotes=shared_quotes(q, m),
+    )
 
 
-def decide(limits: Thresholds, containment_query: float, containment_match: float, reuse: Reuse,
-           rewording: Rewording) -> str:
-    if containment_query >= limits.duplicate_containment and containment_match >= limits.duplicate_containment:
+def decide(
+    limits: Thresholds, containment_query: float, containment_match: float, reuse: Reuse, rewording: Rewording
+) -> str:
+    if (
+        containment_query >= limits.duplicate_containment
+        and containment_match >= limits.duplicate_containment
+    ):
         return "duplicate"
-    if reuse.share >= limits.near_duplicate_share and reuse.narrative_share >= limits.near_duplicate_narrative:
+    if (
+        reuse.share >= limits.near_duplicate_share
+        and reuse.narrative_share >= limits.near_duplicate_narrative
+    ):
         return "near_duplicate"
     if (
         rewording.alignment >= limits.rewrite_alignment
         and rewording.score + reuse.share >= limits.rewrite_score
-        and (reuse.unquoted_share < limits.rewrite_max_unquoted_reuse
-             or rewording.alignment >= limits.rewrite_strong_alignment)
+        and (
+            reuse.unquoted_share < limits.rewrite_max_unquoted_reuse
+            or rewording.alignment >= limits.rewrite_strong_alignment
+        )
     ):
         return "rewrite"
     return "partial" if _is_partial(limits, reuse) else "none"

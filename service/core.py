@@ -8,7 +8,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 import redis
 from marshmallow import ValidationError
@@ -53,13 +53,15 @@ class ProvenanceService:
         except EmptyTextError as err:
             raise ValidationError({"body": [str(err)]}) from None
         if len(text) > self.config.max_text_chars:
-            raise ValidationError({"body": [f"the text is longer than {self.config.max_text_chars} characters"]})
+            raise ValidationError(
+                {"body": [f"the text is longer than {self.config.max_text_chars} characters"]}
+            )
         return Text(text)
 
     def fingerprints(self, text: Text) -> Fingerprints:
         """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there."""
         key = self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
-        cached = self.redis.get(key)
+        cached = cast(bytes | None, self.redis.get(key))
         if cached:
             return Fingerprints.unpack(cached)
         fingerprints = Fingerprints.of(text)
@@ -79,14 +81,25 @@ class ProvenanceService:
         now = datetime.now(UTC)
         published_at = data.get("published_at") or now
         fingerprints = self.fingerprints(text)
-        provenance = self.tracer.trace(Query(text, fingerprints, published_before=published_at, exclude=article_id))
+        provenance = self.tracer.trace(
+            Query(text, fingerprints, published_before=published_at, exclude=article_id)
+        )
         original = provenance.original
         article = Article(
-            id=article_id, text=text.text, fingerprints=fingerprints, content_hash=content_hash,
-            published_at=published_at, received_at=now, title=data.get("title"), source=data.get("source"),
-            url=data.get("url"), author=data.get("author"), format=data["format"],
+            id=article_id,
+            text=text.text,
+            fingerprints=fingerprints,
+            content_hash=content_hash,
+            published_at=published_at,
+            received_at=now,
+            title=data.get("title"),
+            source=data.get("source"),
+            url=data.get("url"),
+            author=data.get("author"),
+            format=data["format"],
             original=original.article.id if original else None,
-            verdict=provenance.verdict if original else None, score=provenance.score if original else None,
+            verdict=provenance.verdict if original else None,
+            score=provenance.score if original else None,
         )
         try:
             created, stored = self.index.add(article)
@@ -127,7 +140,9 @@ class ProvenanceService:
         """Where a text came from, without storing it."""
         text = self.prepare(data["body"], data["format"])
         return self.tracer.trace(
-            Query(text, self.fingerprints(text), published_before=data.get("published_at"), limit=data["limit"])
+            Query(
+                text, self.fingerprints(text), published_before=data.get("published_at"), limit=data["limit"]
+            )
         )
 
     def reindex(self, every: bool = False) -> tuple[int, int]:
@@ -157,8 +172,12 @@ def _content_hash(data: dict[str, Any]) -> str:
     if "published_at" in fields:
         fields["published_at"] = fields["published_at"].astimezone(UTC).isoformat()
     fields.setdefault("format", "text")
-    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()[
+        :32
+    ]
 
 
 def _conflict(existing: Article) -> ProblemError:
-    return ProblemError(409, "Conflict", f"article {existing.id!r} exists with different content", slug="conflict")
+    return ProblemError(
+        409, "Conflict", f"article {existing.id!r} exists with different content", slug="conflict"
+    )

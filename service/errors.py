@@ -28,8 +28,9 @@ def not_found(what: str) -> ProblemError:
     return ProblemError(404, "Not Found", what, slug="not-found")
 
 
-def problem(status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None,
-            **extra: Any) -> Response:
+def problem(
+    status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None, **extra: Any
+) -> Response:
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
@@ -46,26 +47,35 @@ def init_app(app: Flask) -> None:
     def _invalid(err: ValidationError) -> Response:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
         fields = ", ".join(sorted(messages))
-        return problem(422, "Unprocessable Content", f"invalid fields: {fields}", "validation-error",
-                       errors=messages)
+        return problem(
+            422, "Unprocessable Content", f"invalid fields: {fields}", "validation-error", errors=messages
+        )
 
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:
         status = err.code or 500
-        headers = {"Allow": ", ".join(err.valid_methods)} if getattr(err, "valid_methods", None) else None
-        return problem(status, err.name, err.description or err.name, err.name.lower().replace(" ", "-"),
-                       headers=headers)
+        methods = getattr(err, "valid_methods", None)
+        headers = {"Allow": ", ".join(methods)} if methods else None
+        return problem(
+            status, err.name, err.description or err.name, err.name.lower().replace(" ", "-"), headers=headers
+        )
 
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
     @app.errorhandler(redis.ReadOnlyError)
     def _redis_down(err: redis.RedisError) -> Response:
         log.warning("redis unavailable: %s", err.__class__.__name__)
-        return problem(503, "Service Unavailable", "the index store (Redis) is unavailable; retry shortly",
-                       "store-unavailable", headers={"Retry-After": "2"})
+        return problem(
+            503,
+            "Service Unavailable",
+            "the index store (Redis) is unavailable; retry shortly",
+            "store-unavailable",
+            headers={"Retry-After": "2"},
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Response:
         log.exception("unexpected error")
-        return problem(500, "Internal Server Error", "an unexpected error occurred; it has been logged",
-                       "internal-error")
+        return problem(
+            500, "Internal Server Error", "an unexpected error occurred; it has been logged", "internal-error"
+        )

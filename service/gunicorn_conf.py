@@ -45,6 +45,7 @@ def on_exit(server: Any) -> None:
         _embedded.stop()
         logging.getLogger("gunicorn.error").info("embedded Redis stopped")
 
+
 # gunicorn >= 25 opens a control socket in ~/.gunicorn by default: two instances on one host would share
 # it. Operators manage this service through signals and the orchestrator instead.
 control_socket_disable = True

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 
@@ -110,7 +111,11 @@ class Article:
 
 
 def lineage_record(original: str | None, verdict: str | None, score: float | None) -> dict[str, str]:
-    return {"original": original or "", "verdict": verdict or "", "score": "" if score is None else f"{score:.4f}"}
+    return {
+        "original": original or "",
+        "verdict": verdict or "",
+        "score": "" if score is None else f"{score:.4f}",
+    }
 
 
 VIEWS = ("simhash", "passages", "anchors", "quotes")
@@ -157,7 +162,10 @@ class Index:
 
     def view_keys(self, partition: int, fingerprints: Fingerprints) -> list[tuple[str, str]]:
         """(view, index key) of every index entry of a text."""
-        keys = [("simhash", self.keys.simhash_block(partition, i, v)) for i, v in enumerate(simhash_blocks(fingerprints.simhash))]
+        keys = [
+            ("simhash", self.keys.simhash_block(partition, i, v))
+            for i, v in enumerate(simhash_blocks(fingerprints.simhash))
+        ]
         keys += [("passages", self.keys.passage(partition, h)) for h in fingerprints.passages]
         keys += [("anchors", self.keys.anchor(partition, h)) for h in fingerprints.anchors]
         keys += [("quotes", self.keys.quote(partition, h)) for h in fingerprints.quotes]
@@ -172,7 +180,11 @@ class Index:
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
         number = int(self.redis.incr(self.keys.seq(partition)))
-        keys = [self.keys.ids(partition), self.keys.doc(partition, number), *self.index_keys(partition, article.fingerprints)]
+        keys = [
+            self.keys.ids(partition),
+            self.keys.doc(partition, number),
+            *self.index_keys(partition, article.fingerprints),
+        ]
         args: list[bytes | str | int] = [article.id, number, article.content_hash]
         for name, value in article.to_record().items():
             args += [name, value]
@@ -201,8 +213,14 @@ class Index:
         leaving = self.index_keys(partition, article.fingerprints)
         joining = self.index_keys(partition, fingerprints)
         keys = [self.keys.doc(partition, number), *leaving, *joining]
-        args = [number, len(leaving), article.fingerprints.pack(), fingerprints.pack(), ALGORITHM,
-                f"{fingerprints.simhash:016x}"]
+        args: list[bytes | str | int] = [
+            number,
+            len(leaving),
+            article.fingerprints.pack(),
+            fingerprints.pack(),
+            ALGORITHM,
+            f"{fingerprints.simhash:016x}",
+        ]
         return bool(self._reindex(keys=keys, args=args))
 
     def delete(self, article_id: str) -> bool:
@@ -213,9 +231,13 @@ class Index:
             if entry is None:
                 return False
             number = int(entry.split()[0])
-            raw = self.redis.hget(self.keys.doc(partition, number), "fps")
+            raw = cast(bytes | None, self.redis.hget(self.keys.doc(partition, number), "fps"))
             fingerprints = Fingerprints.unpack(raw) if raw else Fingerprints(0)
-            keys = [self.keys.ids(partition), self.keys.doc(partition, number), *self.index_keys(partition, fingerprints)]
+            keys = [
+                self.keys.ids(partition),
+                self.keys.doc(partition, number),
+                *self.index_keys(partition, fingerprints),
+            ]
             if self._delete(keys=keys, args=[article_id, entry, number]):
                 return True
         return False
@@ -231,7 +253,7 @@ class Index:
         ref = self.ref_of(article_id)
         if ref is None:
             return None
-        raw = self.redis.hgetall(self.keys.doc(ref.partition, ref.number))
+        raw = cast(dict[bytes, bytes], self.redis.hgetall(self.keys.doc(ref.partition, ref.number)))
         return Article.from_record(raw, ref) if raw else None
 
     def get_many_by_id(self, article_ids: Iterable[str]) -> dict[str, Article]:
@@ -245,7 +267,9 @@ class Index:
         pipe = self.redis.pipeline(transaction=False)
         for ref in refs:
             pipe.hgetall(self.keys.doc(ref.partition, ref.number))
-        return {ref: Article.from_record(raw, ref) for ref, raw in zip(refs, pipe.execute()) if raw}
+        return {
+            ref: Article.from_record(raw, ref) for ref, raw in zip(refs, pipe.execute(), strict=True) if raw
+        }
 
     def published(self, refs: Iterable[Ref]) -> dict[Ref, tuple[float, int]]:
         """Publication time (epoch seconds) and SimHash of many articles, in one round trip."""
@@ -254,7 +278,7 @@ class Index:
         for ref in refs:
             pipe.hmget(self.keys.doc(ref.partition, ref.number), "published_ts", "fingerprint")
         out = {}
-        for ref, (ts, fp) in zip(refs, pipe.execute()):
+        for ref, (ts, fp) in zip(refs, pipe.execute(), strict=True):
             if ts is not None:
                 out[ref] = (float(ts), int(fp, 16))
         return out
@@ -268,7 +292,7 @@ class Index:
                 pipe.smembers(key)
                 layout.append((view, partition))
         found = Candidates()
-        for (view, partition), members in zip(layout, pipe.execute()):
+        for (view, partition), members in zip(layout, pipe.execute(), strict=True):
             counter = found.shared[view]
             for member in members:
                 counter[Ref(partition, int(member))] += 1

@@ -28,8 +28,12 @@ CONTENT_WEIGHT = 1.0
 
 # A handful of the most frequent function words of each language: enough to tell them apart.
 MARKERS = {
-    "en": frozenset("the of and to in is that for was with on as by at from his her has have said it".split()),
-    "fr": frozenset("le la les des du et en un une est dans que qui pour pas sur au aux par il elle ont".split()),
+    "en": frozenset(
+        "the of and to in is that for was with on as by at from his her has have said it".split()
+    ),
+    "fr": frozenset(
+        "le la les des du et en un une est dans que qui pour pas sur au aux par il elle ont".split()
+    ),
     "es": frozenset("el la los las del y en un una es que por con para se su al lo como pero fue".split()),
     "de": frozenset("der die das und ist nicht ein eine den dem des zu mit sich auf fur von im auch".split()),
 }
@@ -77,7 +81,11 @@ def skip_bigrams(tokens: Sequence[str], language: str, gap: int = 2) -> set[str]
     """Ordered pairs of content words at most `gap` content words apart: the phrasing of a sentence,
     which a rewrite keeps in part and an independent report of the same facts rarely does."""
     content = [stem(t, language) for t in tokens if weight(t, language) > CONTENT_WEIGHT]
-    return {f"{a} {content[j]}" for i, a in enumerate(content) for j in range(i + 1, min(len(content), i + gap + 1))}
+    return {
+        f"{a} {content[j]}"
+        for i, a in enumerate(content)
+        for j in range(i + 1, min(len(content), i + gap + 1))
+    }
 
 
 def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[str] = ()) -> list[str]:
@@ -98,7 +106,11 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
         else:
             continue
         key = stem(token, language)
-        if key not in scored or rank < scored[key] or (rank[0] == scored[key][0] and rank[1] > scored[key][1]):
+        if (
+            key not in scored
+            or rank < scored[key]
+            or (rank[0] == scored[key][0] and rank[1] > scored[key][1])
+        ):
             scored[key] = rank
     ranked = sorted(scored, key=lambda k: (scored[k][0], -scored[k][1], k))
     return ranked[:count]

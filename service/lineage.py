@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import cast
 
 from service.compare import WHOLE
 from service.index import Article, Index
@@ -32,11 +33,20 @@ class Lineage:
 
     def provenance_of(self, article: Article) -> Provenance:
         """A stored article's provenance against the articles published before it."""
-        return self.tracer.trace(Query(Text(article.text), article.fingerprints,
-                                       published_before=article.published_at, exclude=article.id))
+        return self.tracer.trace(
+            Query(
+                Text(article.text),
+                article.fingerprints,
+                published_before=article.published_at,
+                exclude=article.id,
+            )
+        )
+
+    def _members(self, key: str) -> set[bytes]:
+        return cast(set[bytes], self.index.redis.smembers(key))
 
     def derivatives(self, original_id: str) -> list[Article]:
-        ids = sorted(m.decode("utf-8") for m in self.index.redis.smembers(self.keys.derivatives(original_id)))
+        ids = sorted(m.decode("utf-8") for m in self._members(self.keys.derivatives(original_id)))
         found = self.index.get_many_by_id(ids)
         return sorted(found.values(), key=lambda a: (a.published_at, a.id))
 
@@ -55,9 +65,11 @@ class Lineage:
         if article.original:
             self.index.redis.srem(self.keys.derivatives(article.original), article.id)
         key = self.keys.derivatives(article.id)
-        orphans = sorted(m.decode("utf-8") for m in self.index.redis.smembers(key))
+        orphans = sorted(m.decode("utf-8") for m in self._members(key))
         self.index.redis.delete(key)
-        for stored in sorted(self.index.get_many_by_id(orphans).values(), key=lambda a: (a.published_at, a.id)):
+        for stored in sorted(
+            self.index.get_many_by_id(orphans).values(), key=lambda a: (a.published_at, a.id)
+        ):
             self.revise(stored, forget=article.id)
 
     def revise(self, article: Article, forget: str | None = None) -> bool:
@@ -84,7 +96,9 @@ class Lineage:
         """Articles that named `article_id` as their root reach `root` through it now: trace them again
         (their verdict is relative to their root, so it may change too)."""
         key = self.keys.derivatives(article_id)
-        members = sorted(m.decode("utf-8") for m in self.index.redis.smembers(key))
-        for derived in sorted(self.index.get_many_by_id(members).values(), key=lambda a: (a.published_at, a.id)):
+        members = sorted(m.decode("utf-8") for m in self._members(key))
+        for derived in sorted(
+            self.index.get_many_by_id(members).values(), key=lambda a: (a.published_at, a.id)
+        ):
             if derived.published_at >= since:
                 self.revise(derived)

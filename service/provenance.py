@@ -74,7 +74,9 @@ class Tracer:
         original = self._original(query, profile, related)
         if original is None:
             return Provenance(verdict="none", original=None, score=0.0, matches=related[: query.limit])
-        return Provenance(verdict=original.relation, original=original, score=original.score, matches=related[: query.limit])
+        return Provenance(
+            verdict=original.relation, original=original, score=original.score, matches=related[: query.limit]
+        )
 
     # ------------------------------------------------------------ candidates
 
@@ -97,8 +99,11 @@ class Tracer:
             if not in_time(ts):
                 continue
             near = hamming(fingerprint, fingerprints.simhash) <= self.limits.simhash_max_bits
-            evidence = (2 * found.shared["passages"][ref] + 2 * found.shared["quotes"][ref]
-                        + found.shared["anchors"][ref])
+            evidence = (
+                2 * found.shared["passages"][ref]
+                + 2 * found.shared["quotes"][ref]
+                + found.shared["anchors"][ref]
+            )
             if not near and evidence < self.limits.min_candidate_evidence:
                 continue
             ranked.append((-int(near), -evidence, ref))
@@ -141,9 +146,16 @@ class Tracer:
 
     @staticmethod
     def _match(article: Article, result: Comparison) -> Match:
-        return Match(article=article, relation=result.relation, score=result.score, passages=result.passages,
-                     quotes=result.quotes, strength=result.strength, reused_share=result.reused_share,
-                     fallback=result.fallback)
+        return Match(
+            article=article,
+            relation=result.relation,
+            score=result.score,
+            passages=result.passages,
+            quotes=result.quotes,
+            strength=result.strength,
+            reused_share=result.reused_share,
+            fallback=result.fallback,
+        )
 
     # ------------------------------------------------------------ the original
 

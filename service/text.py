@@ -32,13 +32,16 @@ BOILERPLATE_LINE = re.compile(
 )
 
 WORD = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|[^\W\d_][\w]*(?:['\u2019][\w]+)*")
-ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|dell|dall|nell|sull|all|un)['\u2019]")
+ELISION = re.compile(
+    r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|quoiqu|dell|dall|nell|sull|all|un)['\u2019]"
+)
 POSSESSIVE = re.compile(r"['\u2019]s$")
-SENTENCE_END = re.compile(r"""[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+[\"'\u201c\u2018\u00ab(\[]?[\w\u00bf\u00a1])""")
+SENTENCE_END = re.compile(
+    r"""[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+[\"'\u201c\u2018\u00ab(\[]?[\w\u00bf\u00a1])"""
+)
 ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st mt jr sr inc ltd co corp gov gen col sgt lt capt rep sen rev vs etc no nos fig "
-    "jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e m mme mlle sr sra dra hr fr nr bzw "
-    "ca".split()
+    "mr mrs ms dr prof st mt jr sr inc ltd co corp gov gen col sgt lt capt rep sen rev vs etc no nos fig jan "
+    "feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e m mme mlle sra dra hr fr nr bzw ca".split()
 )
 
 
@@ -114,10 +117,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     for line_match in re.finditer(r"[^\n]+", text):
         line_start, line_end = line_match.span()
         continues = bool(spans) and text[line_start].islower() and text[spans[-1][1] - 1] not in ".!?"
-        if continues:
-            start = spans.pop()[0]
-        else:
-            start = line_start
+        start = spans.pop()[0] if continues else line_start
         for end_match in SENTENCE_END.finditer(text, line_start, line_end):
             end = end_match.end()
             word_before = re.search(r"([\w.]+)[.!?\u2026]+\W*$", text[start:end])
@@ -173,7 +173,9 @@ class Text:
         return [tok for s in self.sentences for tok in s.tokens]
 
 
-QUOTE = re.compile(r"\u201c[^\u201d\n]{8,}?\u201d|\u00ab[^\u00bb\n]{8,}?\u00bb|\u201e[^\u201c\u201d\n]{8,}?[\u201c\u201d]|\"[^\"\n]{8,}?\"")
+QUOTE = re.compile(
+    r"\u201c[^\u201d\n]{8,}?\u201d|\u00ab[^\u00bb\n]{8,}?\u00bb|\u201e[^\u201c\u201d\n]{8,}?[\u201c\u201d]|\"[^\"\n]{8,}?\""
+)
 QUOTE_MIN_TOKENS = 4
 
 

@@ -67,7 +67,9 @@ def test_the_later_copy_names_the_earlier_article_on_ingest(client: Any) -> None
     assert provenance["original"]["id"] == "wire/1"
     assert provenance["verdict"] == "duplicate"
     assert client.get("/v1/articles/farm/1").get_json()["lineage"] == {
-        "original": "wire/1", "verdict": "duplicate", "score": provenance["score"],
+        "original": "wire/1",
+        "verdict": "duplicate",
+        "score": provenance["score"],
     }
 
 
@@ -77,7 +79,10 @@ def test_get_returns_metadata_and_fingerprint(client: Any) -> None:
     body = client.get("/v1/articles/a:b~c.d_e-f").get_json()
     assert body["fingerprint"] == fingerprint
     assert (body["title"], body["source"], body["author"], body["url"]) == (
-        article["title"], article["source"], "R. Porter", article["url"],
+        article["title"],
+        article["source"],
+        "R. Porter",
+        article["url"],
     )
     assert body["text_length"] > 100
 
@@ -118,7 +123,9 @@ def test_stored_provenance_is_against_earlier_articles(client: Any) -> None:
 
 def test_provenance_query_names_the_original_with_score_and_evidence(client: Any) -> None:
     client.post("/v1/articles", json=make_article(id="wire/harbour"))
-    client.post("/v1/articles", json=make_article(id="wire/orchestra", body=ORCHESTRA, title="Orchestra tour"))
+    client.post(
+        "/v1/articles", json=make_article(id="wire/orchestra", body=ORCHESTRA, title="Orchestra tour")
+    )
     answer = client.post("/v1/provenance", json={"body": HARBOUR, "limit": 5}).get_json()
     assert answer["verdict"] == "duplicate"
     assert answer["original"]["id"] == "wire/harbour" and answer["score"] == answer["original"]["score"] > 0.9
@@ -193,7 +200,9 @@ def test_openapi_document_is_served(client: Any) -> None:
         ({"colour": "blue"}, "colour"),
     ],
 )
-def test_invalid_article_fields_are_422_naming_the_field(client: Any, change: dict[str, Any], field: str) -> None:
+def test_invalid_article_fields_are_422_naming_the_field(
+    client: Any, change: dict[str, Any], field: str
+) -> None:
     body = problem_of(client.post("/v1/articles", json={**make_article(), **change}), 422)
     assert field in body["errors"]
 
@@ -218,7 +227,10 @@ def test_an_invalid_submission_stores_nothing(client: Any, redis: Any, key_prefi
 
 @pytest.mark.parametrize("limit", [0, 51, "10", 2.5, None])
 def test_query_limit_out_of_range_is_422(client: Any, limit: Any) -> None:
-    assert "limit" in problem_of(client.post("/v1/provenance", json={"body": HARBOUR, "limit": limit}), 422)["errors"]
+    assert (
+        "limit"
+        in problem_of(client.post("/v1/provenance", json={"body": HARBOUR, "limit": limit}), 422)["errors"]
+    )
 
 
 def test_malformed_json_is_400(client: Any) -> None:
@@ -231,13 +243,17 @@ def test_json_that_is_not_an_object_is_422(client: Any, payload: str) -> None:
 
 
 def test_deeply_nested_json_is_a_clean_4xx(client: Any) -> None:
-    response = client.post("/v1/articles", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    response = client.post(
+        "/v1/articles", data="[" * 100_000 + "]" * 100_000, content_type="application/json"
+    )
     assert response.status_code in (400, 413, 422)
     assert response.mimetype == "application/problem+json"
 
 
 def test_wrong_content_type_is_415(client: Any) -> None:
-    problem_of(client.post("/v1/articles", data="body=text", content_type="application/x-www-form-urlencoded"), 415)
+    problem_of(
+        client.post("/v1/articles", data="body=text", content_type="application/x-www-form-urlencoded"), 415
+    )
 
 
 def test_a_body_over_the_configured_limit_is_413(app_config: dict[str, Any]) -> None:
@@ -254,8 +270,13 @@ def test_text_over_the_length_limit_is_422(app_config: dict[str, Any]) -> None:
 
 def test_the_text_limit_applies_to_the_text_not_the_html_around_it(app_config: dict[str, Any]) -> None:
     app = create_app({**app_config, "max_text_chars": 1500})
-    page = "<html><head><script>" + "x" * 5000 + "</script></head><body><article><p>" + HARBOUR.replace(
-        "\n\n", "</p><p>") + "</p></article></body></html>"
+    page = (
+        "<html><head><script>"
+        + "x" * 5000
+        + "</script></head><body><article><p>"
+        + HARBOUR.replace("\n\n", "</p><p>")
+        + "</p></article></body></html>"
+    )
     response = app.test_client().post("/v1/provenance", json={"body": page, "format": "html"})
     assert response.status_code == 200
 

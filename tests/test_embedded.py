@@ -62,9 +62,15 @@ def test_provenance_serve_runs_on_the_embedded_redis_and_stops_it(tmp_path: Path
                 break
         assert server.poll() is None, "".join(log)
         assert get_json(f"http://127.0.0.1:{port}/readyz") == {"status": "ready"}
-        payload = json.dumps({"id": "t/1", "body": "A short article about nothing in particular, for a test."})
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/articles", data=payload.encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
+        payload = json.dumps(
+            {"id": "t/1", "body": "A short article about nothing in particular, for a test."}
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/v1/articles",
+            data=payload.encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
         with urllib.request.urlopen(request, timeout=5) as response:
             assert response.status == 201
     finally:

@@ -15,7 +15,11 @@ def test_simhash_is_64_bits_and_deterministic() -> None:
 
 
 def test_a_copy_with_republisher_boilerplate_stays_within_three_bits() -> None:
-    copy = "By Staff Reporter | Metro Wire\n\n" + HARBOUR.replace("\n\n", "\n") + "\nAdvertisement\n(c) 2025 all rights reserved"
+    copy = (
+        "By Staff Reporter | Metro Wire\n\n"
+        + HARBOUR.replace("\n\n", "\n")
+        + "\nAdvertisement\n(c) 2025 all rights reserved"
+    )
     assert hamming(simhash(Text(clean_text(copy)).tokens), simhash(Text(clean_text(HARBOUR)).tokens)) <= 3
 
 

@@ -19,8 +19,14 @@ def index(redis: redis_lib.Redis, key_prefix: str) -> Index:
 
 def article(article_id: str, simhash: int, passages: tuple[int, ...] = (), content: str = "c1") -> Article:
     when = datetime(2025, 1, 1, tzinfo=UTC)
-    return Article(id=article_id, text=f"text of {article_id}", fingerprints=Fingerprints(simhash, passages),
-                   content_hash=content, published_at=when, received_at=when)
+    return Article(
+        id=article_id,
+        text=f"text of {article_id}",
+        fingerprints=Fingerprints(simhash, passages),
+        content_hash=content,
+        published_at=when,
+        received_at=when,
+    )
 
 
 def test_blocks_split_the_fingerprint_most_significant_first() -> None:
@@ -56,7 +62,11 @@ def test_adding_stores_the_record_and_reads_it_back(index: Index) -> None:
     assert created and stored.ref is not None
     again = index.get("bbc/x/1")
     assert again is not None
-    assert (again.text, again.fingerprints, again.published_at) == ("text of bbc/x/1", Fingerprints(7, (1, 2)), stored.published_at)
+    assert (again.text, again.fingerprints, again.published_at) == (
+        "text of bbc/x/1",
+        Fingerprints(7, (1, 2)),
+        stored.published_at,
+    )
 
 
 def test_adding_the_same_id_twice_keeps_the_first(index: Index) -> None:
@@ -71,7 +81,9 @@ def test_adding_an_id_with_other_content_is_a_conflict(index: Index) -> None:
         index.add(article("a", 2, content="c2"))
 
 
-def test_delete_removes_the_record_and_every_index_entry(index: Index, redis: redis_lib.Redis, key_prefix: str) -> None:
+def test_delete_removes_the_record_and_every_index_entry(
+    index: Index, redis: redis_lib.Redis, key_prefix: str
+) -> None:
     index.add(article("a", 0xABCD_0000_0000_0001, (5, 6)))
     before = set(redis.scan_iter(match=f"{key_prefix}:*"))
     assert index.delete("a")

@@ -62,7 +62,9 @@ def test_deleting_a_derivative_removes_it_from_its_originals_list(client: Any) -
 
 def test_unrelated_articles_have_no_lineage(client: Any) -> None:
     client.post("/v1/articles", json=make_article(id="harbour", published_at="2025-01-01T00:00:00Z"))
-    client.post("/v1/articles", json=make_article(id="orchestra", body=ORCHESTRA, published_at="2025-01-02T00:00:00Z"))
+    client.post(
+        "/v1/articles", json=make_article(id="orchestra", body=ORCHESTRA, published_at="2025-01-02T00:00:00Z")
+    )
     assert lineage(client, "orchestra") == {"original": None, "verdict": "none", "score": None}
     assert derivatives(client, "harbour") == []
 
@@ -70,7 +72,9 @@ def test_unrelated_articles_have_no_lineage(client: Any) -> None:
 def test_stored_provenance_lists_derivatives_with_their_relation(client: Any) -> None:
     paras = HARBOUR.split("\n\n")
     client.post("/v1/articles", json=make_article(id="wire", published_at="2025-01-01T00:00:00Z"))
-    client.post("/v1/articles", json=make_article(id="excerpt", body="\n\n".join(paras[:3]),
-                                                  published_at="2025-01-02T00:00:00Z"))
+    client.post(
+        "/v1/articles",
+        json=make_article(id="excerpt", body="\n\n".join(paras[:3]), published_at="2025-01-02T00:00:00Z"),
+    )
     body = client.get("/v1/articles/wire/provenance").get_json()
     assert [(d["id"], d["relation"]) for d in body["derivatives"]] == [("excerpt", "near_duplicate")]

@@ -10,15 +10,26 @@ from tests.factories import HARBOUR, ORCHESTRA, make_article
 
 def as_page(title: str, body: str) -> str:
     paras = "".join(f"<p>{html.escape(p)}</p>" for p in body.split("\n\n"))
-    return (f"<html><head><title>{title}</title><script>track()</script></head><body><nav><a href='/'>Home</a>"
-            f"</nav><article><h1>{title}</h1>{paras}</article><aside>Most read: weather</aside>"
-            "<footer>Copyright. Terms. Privacy.</footer></body></html>")
+    return (
+        f"<html><head><title>{title}</title><script>track()</script></head><body><nav><a href='/'>Home</a>"
+        f"</nav><article><h1>{title}</h1>{paras}</article><aside>Most read: weather</aside>"
+        "<footer>Copyright. Terms. Privacy.</footer></body></html>"
+    )
 
 
 def with_boilerplate(body: str) -> str:
     paras = body.split("\n\n")
     paras.insert(2, "Advertisement")
-    return "\n".join(["By Staff Reporter | Metro Wire", "", *paras, "", "Read more at Metro Wire.", "(c) 2025 all rights reserved"])
+    return "\n".join(
+        [
+            "By Staff Reporter | Metro Wire",
+            "",
+            *paras,
+            "",
+            "Read more at Metro Wire.",
+            "(c) 2025 all rights reserved",
+        ]
+    )
 
 
 def trace(client: Any, body: str, **extra: Any) -> dict[str, Any]:
@@ -71,7 +82,9 @@ def test_a_copy_of_a_republished_copy_names_the_root(client: Any) -> None:
     client.post("/v1/articles", json=make_article(id="root", published_at="2025-01-01T00:00:00Z"))
     # The republisher cut the last two paragraphs and added its own: still most of it is the root's.
     republished = "\n\n".join([*paras[:4], ORCHESTRA.split("\n\n")[4]])
-    ingest = client.post("/v1/articles", json=make_article(id="copy", body=republished, published_at="2025-02-01T00:00:00Z"))
+    ingest = client.post(
+        "/v1/articles", json=make_article(id="copy", body=republished, published_at="2025-02-01T00:00:00Z")
+    )
     assert ingest.get_json()["provenance"]["original"]["id"] == "root"
     answer = trace(client, republished)
     assert answer["original"]["id"] == "root"
@@ -90,7 +103,9 @@ def test_whole_derivation_beats_an_earlier_partial_match(client: Any) -> None:
     paras, new = HARBOUR.split("\n\n"), ORCHESTRA.split("\n\n")
     mixed = "\n\n".join([new[0], new[1], paras[1], paras[2], new[2], new[3], new[4]])
     client.post("/v1/articles", json=make_article(id="harbour", published_at="2025-01-01T00:00:00Z"))
-    client.post("/v1/articles", json=make_article(id="mixed", body=mixed, published_at="2025-02-01T00:00:00Z"))
+    client.post(
+        "/v1/articles", json=make_article(id="mixed", body=mixed, published_at="2025-02-01T00:00:00Z")
+    )
     answer = trace(client, mixed)
     assert (answer["original"]["id"], answer["verdict"]) == ("mixed", "duplicate")
     assert {m["id"]: m["relation"] for m in answer["matches"]} == {"mixed": "duplicate", "harbour": "partial"}
@@ -98,6 +113,8 @@ def test_whole_derivation_beats_an_earlier_partial_match(client: Any) -> None:
 
 def test_limit_caps_the_matches(client: Any) -> None:
     for i in range(4):
-        client.post("/v1/articles", json=make_article(id=f"copy/{i}", published_at=f"2025-01-0{i + 1}T00:00:00Z"))
+        client.post(
+            "/v1/articles", json=make_article(id=f"copy/{i}", published_at=f"2025-01-0{i + 1}T00:00:00Z")
+        )
     answer = trace(client, HARBOUR, limit=2)
     assert len(answer["matches"]) == 2 and answer["original"]["id"] == "copy/0"

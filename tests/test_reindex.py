@@ -17,8 +17,15 @@ from tests.factories import HARBOUR
 def stale_article(article_id: str) -> Article:
     """An article as an older algorithm fingerprinted it: other SimHash, other passage entries."""
     when = datetime(2025, 1, 1, tzinfo=UTC)
-    return Article(id=article_id, text=clean_text(HARBOUR), fingerprints=Fingerprints(0x1234, (77, 78)),
-                   content_hash="old", published_at=when, received_at=when, algorithm="fp0")
+    return Article(
+        id=article_id,
+        text=clean_text(HARBOUR),
+        fingerprints=Fingerprints(0x1234, (77, 78)),
+        content_hash="old",
+        published_at=when,
+        received_at=when,
+        algorithm="fp0",
+    )
 
 
 def test_reindex_moves_outdated_articles_to_the_current_fingerprints(app: Any, client: Any) -> None:
@@ -37,8 +44,18 @@ def test_reindex_moves_outdated_articles_to_the_current_fingerprints(app: Any, c
 
 def test_reindex_command_runs_against_redis_url(app: Any, app_config: dict[str, Any]) -> None:
     app.extensions["provenance"].index.add(stale_article("old/2"))
-    env = {**os.environ, "REDIS_URL": app_config["redis_url"], "PROVENANCE_KEY_PREFIX": app_config["key_prefix"]}
-    result = subprocess.run([sys.executable, "-m", "service.cli", "reindex"], env=env, capture_output=True,
-                            text=True, timeout=60, check=True)
+    env = {
+        **os.environ,
+        "REDIS_URL": app_config["redis_url"],
+        "PROVENANCE_KEY_PREFIX": app_config["key_prefix"],
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "reindex"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     assert result.stdout.strip() == "1 articles, 1 re-indexed"
     assert app.extensions["provenance"].index.get("old/2").algorithm == ALGORITHM

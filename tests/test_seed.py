@@ -1,4 +1,4 @@
-"""The seed original of ../shared/seeds, indexed and traced from a verbatim copy (skipped without ../shared)."""
+"""The seed original of ../shared/seeds traced from a verbatim copy (skipped without ../shared)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ def read_seed(shared: Path, name: str) -> tuple[str, str]:
 
 def test_a_verbatim_copy_of_the_seed_names_it(client: Any, shared: Path) -> None:
     title, body = read_seed(shared, "000_154467ce215703c6.txt")
-    created = client.post("/v1/articles", json={"id": "seed/000", "title": title, "body": body,
-                                                "source": "The Canadian Press", "published_at": "2025-10-06T10:00:00Z"})
+    created = client.post(
+        "/v1/articles",
+        json={
+            "id": "seed/000",
+            "title": title,
+            "body": body,
+            "source": "The Canadian Press",
+            "published_at": "2025-10-06T10:00:00Z",
+        },
+    )
     assert created.status_code == 201
     answer = client.post("/v1/provenance", json={"body": body, "title": "Copied: " + title}).get_json()
     assert answer["original"]["id"] == "seed/000"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import json
+from typing import Any
 
 from flask import current_app, request
 from marshmallow import Schema
@@ -14,19 +13,25 @@ from service.errors import ProblemError
 
 
 def service() -> ProvenanceService:
-    return current_app.extensions["provenance"]  # type: ignore[no-any-return]
+    return current_app.extensions["provenance"]
 
 
 def load_json(schema: Schema) -> dict[str, Any]:
     """The request's JSON body, validated by `schema` (ValidationError -> 422 problem)."""
     if not request.is_json:
-        raise ProblemError(415, "Unsupported Media Type", "send the body as application/json",
-                           slug="unsupported-media-type")
+        raise ProblemError(
+            415, "Unsupported Media Type", "send the body as application/json", slug="unsupported-media-type"
+        )
     try:
         payload = json.loads(request.get_data())
     except (ValueError, RecursionError):
         raise ProblemError(400, "Bad Request", "the body is not valid JSON", slug="malformed-json") from None
     if not isinstance(payload, dict):
-        raise ProblemError(422, "Unprocessable Content", "the body must be a JSON object",
-                           slug="validation-error", errors={"_schema": ["must be a JSON object"]})
-    return schema.load(payload)  # type: ignore[no-any-return]
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "the body must be a JSON object",
+            slug="validation-error",
+            errors={"_schema": ["must be a JSON object"]},
+        )
+    return schema.load(payload)

@@ -19,10 +19,21 @@ stored_provenance_out = StoredProvenanceOut()
 
 def _view(article: Article) -> dict:
     return {
-        "id": article.id, "title": article.title, "source": article.source, "url": article.url,
-        "author": article.author, "format": article.format, "published_at": article.published_at,
-        "received_at": article.received_at, "fingerprint": article.fingerprint, "text_length": len(article.text),
-        "lineage": {"original": article.original, "verdict": article.verdict or "none", "score": article.score},
+        "id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "author": article.author,
+        "format": article.format,
+        "published_at": article.published_at,
+        "received_at": article.received_at,
+        "fingerprint": article.fingerprint,
+        "text_length": len(article.text),
+        "lineage": {
+            "original": article.original,
+            "verdict": article.verdict or "none",
+            "score": article.score,
+        },
     }
 
 
@@ -39,9 +50,15 @@ def submit() -> tuple[Response, int, dict[str, str]]:
 def provenance(article_id: str) -> Response:
     """The stored article's provenance against articles published before it."""
     article, answer, derivatives = service().stored_provenance(article_id)
-    return jsonify(stored_provenance_out.dump(
-        {"id": article.id, **_provenance_fields(answer), "derivatives": [_derivative(d) for d in derivatives]}
-    ))
+    return jsonify(
+        stored_provenance_out.dump(
+            {
+                "id": article.id,
+                **_provenance_fields(answer),
+                "derivatives": [_derivative(d) for d in derivatives],
+            }
+        )
+    )
 
 
 @bp.get("/<path:article_id>")
@@ -60,8 +77,15 @@ def delete(article_id: str) -> Response:
 
 
 def _derivative(article: Article) -> dict:
-    return {"id": article.id, "relation": article.verdict, "score": article.score, "title": article.title,
-            "source": article.source, "url": article.url, "published_at": article.published_at}
+    return {
+        "id": article.id,
+        "relation": article.verdict,
+        "score": article.score,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published_at": article.published_at,
+    }
 
 
 def _provenance_fields(answer: object) -> dict:

@@ -17,8 +17,10 @@ bp = Blueprint("health", __name__)
 @lru_cache(maxsize=1)
 def openapi_document() -> bytes:
     """openapi.yaml of the checkout, or the copy an installed package puts under share/provenance."""
-    for path in (Path(__file__).resolve().parents[2] / "openapi.yaml",
-                 Path(sys.prefix) / "share" / "provenance" / "openapi.yaml"):
+    for path in (
+        Path(__file__).resolve().parents[2] / "openapi.yaml",
+        Path(sys.prefix) / "share" / "provenance" / "openapi.yaml",
+    ):
         if path.is_file():
             return path.read_bytes()
     raise FileNotFoundError("openapi.yaml is neither in the checkout nor under share/provenance")
@@ -35,8 +37,9 @@ def readyz() -> Response:
     """200 when Redis answers, else 503."""
     if service().ready():
         return Response('{"status":"ready"}', mimetype="application/json")
-    return problem(503, "Service Unavailable", "Redis does not answer", "store-unavailable",
-                   headers={"Retry-After": "2"})
+    return problem(
+        503, "Service Unavailable", "Redis does not answer", "store-unavailable", headers={"Retry-After": "2"}
+    )
 
 
 @bp.get("/openapi.yaml")
