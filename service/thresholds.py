@@ -69,10 +69,12 @@ class Thresholds:
     # byline and an ad slot added stay within 3 bits of the 64; unrelated texts lie near 32.
     simhash_max_bits: int = 3
 
-    # A candidate is verified when its SimHash is near, or when it shares enough entries of the other
-    # views: a passage or a quote counts 2, a pair of rare anchor words 1. Two pairs (three shared rare
-    # words) is the least a rewrite or summary of a story keeps of it.
-    min_candidate_evidence: int = 2
+    # A candidate is verified when its SimHash is near, or when it shares entries of the other views: a
+    # passage or a quote counts 2, a pair of rare anchor words 1. Summaries of the development cases share
+    # as little as 3 with their original (one pair and one passage), so any shared entry qualifies; the
+    # ranking (most evidence first, max_verified of them) and the containment prefilter keep weak
+    # candidates cheap.
+    min_candidate_evidence: int = 1
 
     # A rewrite-level match whose strength (containment + alignment of the whole text, verbatim sentences
     # counted as aligned; 2 for a copy) is below this share of the strongest whole match's is a story on
