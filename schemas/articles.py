@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, post_dump
 
 from schemas.fields import Rfc3339, body_field, format_field, text_field, validate_id
 from schemas.provenance import LineageOut, ProvenanceOut
@@ -25,7 +27,7 @@ class ArticleIn(Schema):
 
 
 class ArticleOut(Schema):
-    """GET /v1/articles/{id}: the stored article's metadata and fingerprint."""
+    """GET /v1/articles/{id}: the stored article's metadata and fingerprint (dumped from an Article)."""
 
     id = fields.String()
     title = fields.String(allow_none=True)
@@ -36,11 +38,20 @@ class ArticleOut(Schema):
     published_at = Rfc3339()
     received_at = Rfc3339()
     fingerprint = fields.String()
-    text_length = fields.Integer()
-    lineage = fields.Nested(LineageOut)
+    text_length = fields.Function(lambda article: len(article.text))
+    lineage = fields.Function(
+        lambda article: LineageOut().dump(
+            {"original": article.original, "verdict": article.verdict or "none", "score": article.score}
+        )
+    )
 
 
-class ArticleSubmitted(ArticleOut):
+class ArticleSubmitted(Schema):
     """POST /v1/articles: the stored article and its provenance against earlier articles."""
 
+    article = fields.Nested(ArticleOut)
     provenance = fields.Nested(ProvenanceOut)
+
+    @post_dump
+    def flatten(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {**data["article"], "provenance": data["provenance"]}

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, post_dump, validate
 
 from schemas.fields import Rfc3339, body_field, format_field, text_field
 
@@ -76,10 +78,10 @@ class LineageOut(Schema):
 
 
 class DerivativeOut(Schema):
-    """A stored article whose root original is the article asked about."""
+    """A stored article whose root original is the article asked about (dumped from an Article)."""
 
     id = fields.String()
-    relation = fields.String()
+    relation = fields.String(attribute="verdict")
     score = fields.Float(allow_none=True)
     title = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
@@ -87,9 +89,14 @@ class DerivativeOut(Schema):
     published_at = Rfc3339()
 
 
-class StoredProvenanceOut(ProvenanceOut):
+class StoredProvenanceOut(Schema):
     """GET /v1/articles/{id}/provenance: the stored article's provenance against earlier articles, and
     the stored articles that derive from it (directly or through a chain), earliest first."""
 
     id = fields.String()
+    provenance = fields.Nested(ProvenanceOut)
     derivatives = fields.List(fields.Nested(DerivativeOut))
+
+    @post_dump
+    def flatten(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        return {"id": data["id"], **data["provenance"], "derivatives": data["derivatives"]}

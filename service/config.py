@@ -5,29 +5,22 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from service import thresholds
 
+Number = TypeVar("Number", int, float)
 
-def _env_int(name: str, default: int) -> int:
+
+def _env_number(name: str, default: Number) -> Number:
+    """A number from the environment, of the default's type; unset or empty means the default."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
     try:
-        return int(raw)
+        return type(default)(raw)
     except ValueError:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
-
-
-def _env_float(name: str, default: float) -> float:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+        raise ValueError(f"{name} must be a number like {default!r}, got {raw!r}") from None
 
 
 @dataclass(frozen=True)
@@ -50,11 +43,11 @@ class Config:
             redis_url=os.environ.get("REDIS_URL") or None,
             key_prefix=os.environ.get("PROVENANCE_KEY_PREFIX", "prov"),
             data_dir=Path(os.environ.get("PROVENANCE_DATA_DIR", "data")),
-            partitions=_env_int("PROVENANCE_PARTITIONS", 1),
-            max_request_bytes=_env_int("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
-            max_text_chars=_env_int("PROVENANCE_MAX_TEXT_CHARS", 200_000),
-            redis_socket_timeout=_env_float("PROVENANCE_REDIS_TIMEOUT", 2.0),
-            fingerprint_cache_ttl=_env_int("PROVENANCE_FINGERPRINT_CACHE_TTL", 7 * 24 * 3600),
+            partitions=_env_number("PROVENANCE_PARTITIONS", 1),
+            max_request_bytes=_env_number("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
+            max_text_chars=_env_number("PROVENANCE_MAX_TEXT_CHARS", 200_000),
+            redis_socket_timeout=_env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
+            fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 7 * 24 * 3600),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:
