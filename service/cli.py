@@ -52,7 +52,7 @@ def reindex(args: argparse.Namespace) -> int:
         if not config.redis_url:
             config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
         service = ProvenanceService(redis_client(config), config)
-        seen, changed = service.reindex(every=args.all)
+        seen, changed = service.reindex(every=args.all, lineage=args.lineage)
     print(f"{seen} articles, {changed} re-indexed")
     return 0
 
@@ -93,6 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=serve)
     p = commands.add_parser("reindex", help="re-fingerprint stored articles made by an older algorithm")
     p.add_argument("--all", action="store_true", help="re-fingerprint every article, not only outdated ones")
+    p.add_argument(
+        "--lineage", action="store_true", help="also trace every article again and fix its lineage"
+    )
     p.set_defaults(func=reindex)
     return parser
 

@@ -145,17 +145,24 @@ class ProvenanceService:
             )
         )
 
-    def reindex(self, every: bool = False) -> tuple[int, int]:
+    def reindex(self, every: bool = False, lineage: bool = False) -> tuple[int, int]:
         """Recompute the fingerprints of stored articles made by another algorithm (all with `every`)
-        from their stored text, and move their index entries. Returns (articles seen, re-indexed).
+        from their stored text, and move their index entries; with `lineage`, also trace every article
+        again and store its lineage. Returns (articles seen, articles changed).
         A maintenance task: it walks every id with HSCAN, so it is never run on a request path."""
         seen = changed = 0
         for article_id in self.index.iter_ids():
             article = self.index.get(article_id)
             seen += 1
-            if article is None or (article.algorithm == ALGORITHM and not every):
+            if article is None:
                 continue
-            changed += self.index.reindex(article, self.fingerprints(Text(article.text)))
+            moved = False
+            if every or article.algorithm != ALGORITHM:
+                # Computed afresh, not from the cache: the recipe may have changed under the same name.
+                moved = self.index.reindex(article, Fingerprints.of(Text(article.text)))
+                article = self.index.get(article_id) or article
+            relined = lineage and self.lineage.revise(article)
+            changed += bool(moved or relined)
         return seen, changed
 
     def ready(self) -> bool:

@@ -6,8 +6,9 @@ Articles arrive out of order (backfills) and are deleted, so lineage is revised:
   traced again: the newcomer may be their (earlier) original;
 - after an article is deleted, the articles that named it as their root are traced again.
 A revised article hands its own derivatives on to its new root when it derives from that root as a whole.
-These writes follow the article's own atomic write; if one is cut short, tracing the article again
-(GET .../provenance, or `reindex`) recomputes the same answer.
+These writes follow the article's own atomic write. If they are cut short (the process dies between
+them), the article itself is stored and traceable, and its lineage is corrected by the next revision
+that reaches it or by `provenance reindex --lineage`, which traces every article again.
 """
 
 from __future__ import annotations

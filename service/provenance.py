@@ -87,9 +87,11 @@ class Tracer:
 
     def later_candidates(self, fingerprints: Fingerprints, after: datetime) -> list[Ref]:
         """Index hits published after a moment: stored articles that may derive from a text."""
-        return self.candidates(fingerprints, lambda ts: ts > after.timestamp())
+        return self.candidates(fingerprints, lambda ts: ts > after.timestamp(), self.limits.max_revised)
 
-    def candidates(self, fingerprints: Fingerprints, in_time: Callable[[float], bool]) -> list[Ref]:
+    def candidates(
+        self, fingerprints: Fingerprints, in_time: Callable[[float], bool], most: int | None = None
+    ) -> list[Ref]:
         found = self.index.candidates(fingerprints)
         refs = found.refs()
         if not refs:
@@ -108,7 +110,7 @@ class Tracer:
                 continue
             ranked.append((-int(near), -evidence, ref))
         ranked.sort()
-        return [ref for *_, ref in ranked[: self.limits.max_verified]]
+        return [ref for *_, ref in ranked[: most or self.limits.max_verified]]
 
     # ------------------------------------------------------------ verification
 

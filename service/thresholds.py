@@ -86,6 +86,9 @@ class Thresholds:
     # How many candidates are verified in full, best-first by shared fingerprints. Verification is the
     # expensive step; a text rarely derives from more than a handful of articles.
     max_verified: int = 16
+    # When an original arrives after articles that derive from it (a backfill), this many of the later
+    # articles sharing fingerprints with it are traced again: a wire story can have hundreds of copies.
+    max_revised: int = 500
 
     # Parsed texts of stored articles kept per worker process (about 60 KB each): the originals that
     # many copies and rewrites point at are verified again and again.

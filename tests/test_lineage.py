@@ -78,3 +78,14 @@ def test_stored_provenance_lists_derivatives_with_their_relation(client: Any) ->
     )
     body = client.get("/v1/articles/wire/provenance").get_json()
     assert [(d["id"], d["relation"]) for d in body["derivatives"]] == [("excerpt", "near_duplicate")]
+
+
+def test_a_late_original_revises_every_copy_not_only_the_best_ranked(client: Any, app: Any) -> None:
+    assert app.extensions["provenance"].config.limits.max_verified < 20
+    for i in range(20):
+        client.post(
+            "/v1/articles",
+            json=make_article(id=f"copy/{i:02d}", published_at=f"2025-02-{i + 1:02d}T00:00:00Z"),
+        )
+    client.post("/v1/articles", json=make_article(id="wire", published_at="2025-01-01T00:00:00Z"))
+    assert len(derivatives(client, "wire")) == 20
