@@ -16,7 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from service.align import Profile, Rewording, containment, reworded
-from service.fingerprint import shingles
 from service.text import Text, quote_spans, tokens
 from service.thresholds import Thresholds
 
@@ -50,13 +49,9 @@ class Comparison:
 def verbatim_pairs(query: Text, match: Text, limits: Thresholds) -> list[tuple[int, int, float]]:
     """(query sentence, match sentence, share of shingles) for query sentences the match has word for
     word or nearly, as the longest chain in the match's order."""
-    where: dict[str, set[int]] = defaultdict(set)
-    for j, sentence in enumerate(match.sentences):
-        for s in shingles(sentence.tokens):
-            where[s].add(j)
+    where = match.shingle_sentences
     pairs: list[tuple[int, int, float]] = []
-    for i, sentence in enumerate(query.sentences):
-        own = set(shingles(sentence.tokens))
+    for i, own in enumerate(query.sentence_shingles):
         counts: dict[int, int] = defaultdict(int)
         for s in own:
             for j in where.get(s, ()):
@@ -136,7 +131,7 @@ class Reuse:
 def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     """The relation of `query` to `match`, with a 0-1 similarity and the evidence."""
     q, m = query.text, match.text
-    q_shingles, m_shingles = set(shingles(q.tokens)), set(shingles(m.tokens))
+    q_shingles, m_shingles = q.shingle_set, m.shingle_set
     shared = len(q_shingles & m_shingles)
     containment_query = shared / max(len(q_shingles), 1)
     containment_match = shared / max(len(m_shingles), 1)

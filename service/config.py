@@ -34,7 +34,7 @@ class Config:
     max_request_bytes: int = 2 * 1024 * 1024
     max_text_chars: int = 200_000
     redis_socket_timeout: float = 2.0
-    fingerprint_cache_ttl: int = 7 * 24 * 3600
+    fingerprint_cache_ttl: int = 3600
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
 
     @classmethod
@@ -47,7 +47,7 @@ class Config:
             max_request_bytes=_env_number("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
             max_text_chars=_env_number("PROVENANCE_MAX_TEXT_CHARS", 200_000),
             redis_socket_timeout=_env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
-            fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 7 * 24 * 3600),
+            fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:

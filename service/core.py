@@ -58,14 +58,17 @@ class ProvenanceService:
             )
         return Text(text)
 
-    def fingerprints(self, text: Text) -> Fingerprints:
-        """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there."""
+    def fingerprints(self, text: Text, keep: bool = True) -> Fingerprints:
+        """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there.
+        Texts asked about are kept for PROVENANCE_FINGERPRINT_CACHE_TTL (a CMS checks a draft several
+        times); articles stored are not (`keep=False`): their record holds their fingerprints."""
         key = self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
         cached = cast(bytes | None, self.redis.get(key))
         if cached:
             return Fingerprints.unpack(cached)
         fingerprints = Fingerprints.of(text)
-        self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
+        if keep:
+            self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
         return fingerprints
 
     # ------------------------------------------------------------ operations
@@ -74,15 +77,16 @@ class ProvenanceService:
         """Store an article (idempotent per id) and answer its provenance against earlier articles."""
         article_id = data.get("id") or uuid.uuid4().hex
         content_hash = _content_hash(data)
-        existing = self.index.get(article_id)
+        existing = self.index.get(article_id) if self.index.ref_of(article_id) else None
         if existing is not None:
             return self._resubmitted(existing, content_hash)
         text = self.prepare(data["body"], data["format"])
         now = datetime.now(UTC)
         published_at = data.get("published_at") or now
-        fingerprints = self.fingerprints(text)
-        provenance = self.tracer.trace(
-            Query(text, fingerprints, published_before=published_at, exclude=article_id)
+        fingerprints = self.fingerprints(text, keep=False)
+        provenance, later = self.tracer.trace_with_later(
+            Query(text, fingerprints, published_before=published_at, exclude=article_id),
+            later_than=published_at,
         )
         original = provenance.original
         article = Article(
@@ -98,6 +102,7 @@ class ProvenanceService:
             author=data.get("author"),
             format=data["format"],
             original=original.article.id if original else None,
+            original_ref=original.article.ref if original else None,
             verdict=provenance.verdict if original else None,
             score=provenance.score if original else None,
         )
@@ -107,7 +112,7 @@ class ProvenanceService:
             raise _conflict(err.existing) from None
         if not created:
             return Submitted(False, stored, self.provenance_of(stored))
-        self.lineage.added(stored)
+        self.lineage.added(stored, later)
         return Submitted(True, stored, provenance)
 
     def _resubmitted(self, existing: Article, content_hash: str) -> Submitted:
@@ -134,7 +139,7 @@ class ProvenanceService:
     def stored_provenance(self, article_id: str) -> tuple[Article, Provenance, list[Article]]:
         """A stored article's provenance, and the stored articles that have it as their root original."""
         article = self.get(article_id)
-        return article, self.provenance_of(article), self.lineage.derivatives(article.id)
+        return article, self.provenance_of(article), self.lineage.derivatives(article)
 
     def trace(self, data: dict[str, Any]) -> Provenance:
         """Where a text came from, without storing it."""

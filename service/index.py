@@ -1,31 +1,44 @@
 """The fingerprint index over Redis: add, get, delete articles and look up candidates by fingerprint.
 
-An article is a record hash plus its entries in the index sets, written and removed by one Lua script
-each (service/scripts.py), so no reader ever sees half an article. Candidates come from set lookups only
-(SimHash block tables and passage fingerprints), batched in one pipeline: the cost of a query depends on
-the text asked about, not on the number of articles indexed.
+An article is a record string, 16 bytes of metadata in a shared hash and its entries in bucket sets
+(service/keys.py), written and removed by one Lua script each (service/scripts.py), so no reader ever
+sees half an article. Candidates come from set lookups only, filtered inside Redis and batched in one
+script call per partition: the cost of a query depends on the text asked about, not on the number of
+articles indexed.
 """
 
 from __future__ import annotations
 
+import json
+import struct
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import cast
+from pathlib import Path
+from typing import Any, cast
 
 import redis
 
 from service import scripts
-from service.fingerprint import ALGORITHM, BITS, Fingerprints
+from service.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
 from service.keys import Keys
 
 SIMHASH_BLOCKS = 4
 BLOCK_BITS = BITS // SIMHASH_BLOCKS
-
-META_FIELDS = ("id", "title", "source", "url", "author", "published_at", "received_at", "fingerprint")
-LINEAGE_FIELDS = ("original", "verdict", "score")
+BUCKET_BITS = 16
+REST_BITS = VIEW_BITS - BUCKET_BITS
+ENTRY_SHIFT = 1 << 32
+RECORD_VERSION = 3
+# A preset dictionary of common words (en, fr, es, de) for zlib: short texts compress 16% better.
+# Records depend on it byte for byte: never edit the file; a new one needs a new RECORD_VERSION.
+ZDICT = (Path(__file__).parent / "zdict.txt").read_bytes()
+META = struct.Struct(">dQ")  # publication time (epoch seconds), SimHash
+LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict code, score * 10,000
+VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
+VIEWS = ("simhash", "passages", "anchors", "quotes")
+VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q"}
 
 
 @dataclass(frozen=True, order=True)
@@ -34,6 +47,13 @@ class Ref:
 
     partition: int
     number: int
+
+    def pack(self) -> int:
+        return self.partition * ENTRY_SHIFT + self.number
+
+    @classmethod
+    def unpack(cls, value: int) -> Ref:
+        return cls(value // ENTRY_SHIFT, value % ENTRY_SHIFT)
 
 
 @dataclass
@@ -51,7 +71,8 @@ class Article:
     url: str | None = None
     author: str | None = None
     format: str = "text"
-    original: str | None = None
+    original: str | None = None  # the root original's id
+    original_ref: Ref | None = None
     verdict: str | None = None
     score: float | None = None
     ref: Ref | None = None
@@ -61,64 +82,55 @@ class Article:
     def fingerprint(self) -> str:
         return f"{self.fingerprints.simhash:016x}"
 
-    def to_record(self) -> dict[str, bytes | str]:
-        record: dict[str, bytes | str] = {
-            "id": self.id,
-            "text": zlib.compress(self.text.encode("utf-8"), 6),
-            "fps": self.fingerprints.pack(),
-            "algo": self.algorithm,
-            "fingerprint": self.fingerprint,
-            "content": self.content_hash,
-            "published_at": _iso(self.published_at),
-            "published_ts": repr(self.published_at.timestamp()),
-            "received_at": _iso(self.received_at),
-            "format": self.format,
-        }
-        for name in ("title", "source", "url", "author"):
-            value = getattr(self, name)
-            if value is not None:
-                record[name] = value
-        record.update(lineage_record(self.original, self.verdict, self.score))
-        return record
+    def record(self) -> bytes:
+        """Fingerprints, then the metadata and text as compressed JSON."""
+        fps = self.fingerprints.pack()
+        fields = {
+            "id": self.id, "title": self.title, "source": self.source, "url": self.url, "author": self.author,
+            "format": self.format, "published_at": _iso(self.published_at), "received_at": _iso(self.received_at),
+            "content": self.content_hash, "algo": self.algorithm, "text": self.text,
+        }  # fmt: skip
+        compressor = zlib.compressobj(6, zdict=ZDICT)
+        payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        body = compressor.compress(payload) + compressor.flush()
+        return struct.pack(">BH", RECORD_VERSION, len(fps)) + fps + body
+
+    def meta(self) -> bytes:
+        return META.pack(self.published_at.timestamp(), self.fingerprints.simhash)
 
     @classmethod
-    def from_record(cls, raw: dict[bytes, bytes], ref: Ref | None = None) -> Article:
-        get = {k.decode(): v for k, v in raw.items()}
-
-        def text(name: str) -> str | None:
-            value = get.get(name)
-            return value.decode("utf-8") if value is not None else None
-
-        score = text("score")
-        return cls(
-            id=text("id") or "",
-            text=zlib.decompress(get["text"]).decode("utf-8"),
-            fingerprints=Fingerprints.unpack(get["fps"]),
-            content_hash=text("content") or "",
-            published_at=_parse(text("published_at")),
-            received_at=_parse(text("received_at")),
-            title=text("title"),
-            source=text("source"),
-            url=text("url"),
-            author=text("author"),
-            format=text("format") or "text",
-            original=text("original") or None,
-            verdict=text("verdict") or None,
-            score=float(score) if score else None,
-            ref=ref,
-            algorithm=text("algo") or "fp1",
-        )
+    def from_record(cls, raw: bytes, ref: Ref | None = None, lineage: bytes | None = None) -> Article:
+        version, size = struct.unpack_from(">BH", raw)
+        if version != RECORD_VERSION:
+            raise ValueError(f"record version {version} is not {RECORD_VERSION}: re-index with this version")
+        fingerprints = Fingerprints.unpack(raw[3 : 3 + size])
+        decompressor = zlib.decompressobj(zdict=ZDICT)
+        fields: dict[str, Any] = json.loads(decompressor.decompress(raw[3 + size :]) + decompressor.flush())
+        article = cls(
+            id=fields["id"], text=fields["text"], fingerprints=fingerprints, content_hash=fields["content"],
+            published_at=_parse(fields["published_at"]), received_at=_parse(fields["received_at"]),
+            title=fields.get("title"), source=fields.get("source"), url=fields.get("url"),
+            author=fields.get("author"), format=fields.get("format") or "text", ref=ref,
+            algorithm=fields.get("algo") or ALGORITHM,
+        )  # fmt: skip
+        if lineage:
+            article.original_ref, article.original, article.verdict, article.score = unpack_lineage(lineage)
+        return article
 
 
-def lineage_record(original: str | None, verdict: str | None, score: float | None) -> dict[str, str]:
-    return {
-        "original": original or "",
-        "verdict": verdict or "",
-        "score": "" if score is None else f"{score:.4f}",
-    }
+def pack_lineage(
+    original: Ref | None, original_id: str | None, verdict: str | None, score: float | None
+) -> bytes:
+    if original is None or original_id is None or verdict not in VERDICTS:
+        return b""
+    code = VERDICTS.index(verdict) + 1
+    head = LINEAGE.pack(original.partition, original.number, code, round((score or 0.0) * 10_000))
+    return head + original_id.encode("utf-8")
 
 
-VIEWS = ("simhash", "passages", "anchors", "quotes")
+def unpack_lineage(raw: bytes) -> tuple[Ref, str, str, float]:
+    partition, number, code, score = LINEAGE.unpack_from(raw)
+    return Ref(partition, number), raw[LINEAGE.size :].decode("utf-8"), VERDICTS[code - 1], score / 10_000
 
 
 @dataclass
@@ -147,6 +159,18 @@ class Conflict(Exception):
         self.existing = existing
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One index entry of a text: the bucket set it goes in and the rest of its fingerprint."""
+
+    view: str
+    key: str
+    rest: int
+
+    def member(self, number: int) -> int:
+        return self.rest * ENTRY_SHIFT + number
+
+
 class Index:
     """Articles and their fingerprints in Redis."""
 
@@ -157,37 +181,36 @@ class Index:
         self._delete = client.register_script(scripts.DELETE_ARTICLE)
         self._set_lineage = client.register_script(scripts.SET_LINEAGE)
         self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
+        self._lookup = client.register_script(scripts.LOOKUP)
+
+    # ------------------------------------------------------------ entries
+
+    def entries(self, partition: int, fingerprints: Fingerprints) -> list[Entry]:
+        """Every index entry of a text in a partition (duplicates removed)."""
+        out = [
+            Entry("simhash", self.keys.entries(partition, "h", i << BLOCK_BITS | value), 0)
+            for i, value in enumerate(simhash_blocks(fingerprints.simhash))
+        ]
+        for view in ("passages", "anchors", "quotes"):
+            for value in getattr(fingerprints, view):
+                bucket, rest = value >> REST_BITS, value & ((1 << REST_BITS) - 1)
+                out.append(Entry(view, self.keys.entries(partition, VIEW_CODES[view], bucket), rest))
+        return list(dict.fromkeys(out))
 
     # ------------------------------------------------------------ writing
-
-    def view_keys(self, partition: int, fingerprints: Fingerprints) -> list[tuple[str, str]]:
-        """(view, index key) of every index entry of a text."""
-        keys = [
-            ("simhash", self.keys.simhash_block(partition, i, v))
-            for i, v in enumerate(simhash_blocks(fingerprints.simhash))
-        ]
-        keys += [("passages", self.keys.passage(partition, h)) for h in fingerprints.passages]
-        keys += [("anchors", self.keys.anchor(partition, h)) for h in fingerprints.anchors]
-        keys += [("quotes", self.keys.quote(partition, h)) for h in fingerprints.quotes]
-        return keys
-
-    def index_keys(self, partition: int, fingerprints: Fingerprints) -> list[str]:
-        return list(dict.fromkeys(key for _, key in self.view_keys(partition, fingerprints)))
 
     def add(self, article: Article) -> tuple[bool, Article]:
         """Store the article unless its id exists. Returns (created, the stored article).
 
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
-        number = int(self.redis.incr(self.keys.seq(partition)))
-        keys = [
-            self.keys.ids(partition),
-            self.keys.doc(partition, number),
-            *self.index_keys(partition, article.fingerprints),
-        ]
-        args: list[bytes | str | int] = [article.id, number, article.content_hash]
-        for name, value in article.to_record().items():
-            args += [name, value]
+        number = int(cast(int, self.redis.incr(self.keys.seq(partition))))
+        entries = self.entries(partition, article.fingerprints)
+        keys = [self.keys.ids(article.id), self.keys.doc(partition, number), self.keys.meta(partition, number),
+                self.keys.count(partition), *(e.key for e in entries)]  # fmt: skip
+        lineage = pack_lineage(article.original_ref, article.original, article.verdict, article.score)
+        args = [article.id, number, article.content_hash, article.record(), article.meta(), lineage,
+                *(e.member(number) for e in entries)]  # fmt: skip
         existing = self._add(keys=keys, args=args)
         if existing is None:
             article.ref = Ref(partition, number)
@@ -199,116 +222,125 @@ class Index:
             raise Conflict(stored)
         return False, stored
 
-    def set_lineage(self, ref: Ref, original: str | None, verdict: str | None, score: float | None) -> bool:
-        args: list[str] = []
-        for name, value in lineage_record(original, verdict, score).items():
-            args += [name, value]
-        return bool(self._set_lineage(keys=[self.keys.doc(ref.partition, ref.number)], args=args))
+    def set_lineage(
+        self,
+        ref: Ref,
+        original: Ref | None,
+        original_id: str | None,
+        verdict: str | None,
+        score: float | None,
+    ) -> bool:
+        lineage = pack_lineage(original, original_id, verdict, score)
+        return bool(
+            self._set_lineage(keys=[self.keys.meta(ref.partition, ref.number)], args=[ref.number, lineage])
+        )
 
     def reindex(self, article: Article, fingerprints: Fingerprints) -> bool:
         """Move a stored article's index entries to new fingerprints (after an algorithm change)."""
         if article.ref is None:
             raise ValueError("reindex needs an article read from the index")
         partition, number = article.ref.partition, article.ref.number
-        leaving = self.index_keys(partition, article.fingerprints)
-        joining = self.index_keys(partition, fingerprints)
-        keys = [self.keys.doc(partition, number), *leaving, *joining]
-        args: list[bytes | str | int] = [
-            number,
-            len(leaving),
-            article.fingerprints.pack(),
-            fingerprints.pack(),
-            ALGORITHM,
-            f"{fingerprints.simhash:016x}",
-        ]
+        raw = cast(bytes | None, self.redis.get(self.keys.doc(partition, number)))
+        if raw is None:
+            return False
+        leaving, joining = (
+            self.entries(partition, Fingerprints.unpack(_fingerprint_bytes(raw))),
+            self.entries(partition, fingerprints),
+        )
+        article.fingerprints, article.algorithm = fingerprints, ALGORITHM
+        keys = [self.keys.doc(partition, number), self.keys.meta(partition, number),
+                *(e.key for e in leaving), *(e.key for e in joining)]  # fmt: skip
+        args = [number, len(leaving), raw, article.record(), article.meta(),
+                *(e.member(number) for e in leaving), *(e.member(number) for e in joining)]  # fmt: skip
         return bool(self._reindex(keys=keys, args=args))
 
     def delete(self, article_id: str) -> bool:
         """Remove the article and its index entries. False if the id is unknown."""
         partition = self.keys.partition_of(article_id)
         for _ in range(3):
-            entry = self.redis.hget(self.keys.ids(partition), article_id)
+            entry = cast(bytes | None, self.redis.hget(self.keys.ids(article_id), article_id))
             if entry is None:
                 return False
             number = int(entry.split()[0])
-            raw = cast(bytes | None, self.redis.hget(self.keys.doc(partition, number), "fps"))
-            fingerprints = Fingerprints.unpack(raw) if raw else Fingerprints(0)
-            keys = [
-                self.keys.ids(partition),
-                self.keys.doc(partition, number),
-                *self.index_keys(partition, fingerprints),
-            ]
-            if self._delete(keys=keys, args=[article_id, entry, number]):
+            raw = cast(bytes | None, self.redis.get(self.keys.doc(partition, number)))
+            entries = self.entries(partition, Fingerprints.unpack(_fingerprint_bytes(raw))) if raw else []
+            keys = [self.keys.ids(article_id), self.keys.doc(partition, number), self.keys.meta(partition, number),
+                    self.keys.count(partition), *(e.key for e in entries)]  # fmt: skip
+            if self._delete(
+                keys=keys, args=[article_id, entry, number, *(e.member(number) for e in entries)]
+            ):
                 return True
         return False
 
     # ------------------------------------------------------------ reading
 
     def ref_of(self, article_id: str) -> Ref | None:
-        partition = self.keys.partition_of(article_id)
-        entry = self.redis.hget(self.keys.ids(partition), article_id)
-        return Ref(partition, int(entry.split()[0])) if entry is not None else None
+        entry = cast(bytes | None, self.redis.hget(self.keys.ids(article_id), article_id))
+        return Ref(self.keys.partition_of(article_id), int(entry.split()[0])) if entry is not None else None
 
     def get(self, article_id: str) -> Article | None:
         ref = self.ref_of(article_id)
-        if ref is None:
-            return None
-        raw = cast(dict[bytes, bytes], self.redis.hgetall(self.keys.doc(ref.partition, ref.number)))
-        return Article.from_record(raw, ref) if raw else None
+        return self.articles([ref]).get(ref) if ref is not None else None
 
     def get_many_by_id(self, article_ids: Iterable[str]) -> dict[str, Article]:
-        refs = {i: self.ref_of(i) for i in dict.fromkeys(article_ids)}
-        found = self.articles([r for r in refs.values() if r is not None])
-        return {a.id: a for a in found.values()}
+        refs = [r for r in (self.ref_of(i) for i in dict.fromkeys(article_ids)) if r is not None]
+        return {a.id: a for a in self.articles(refs).values()}
 
     def articles(self, refs: Iterable[Ref]) -> dict[Ref, Article]:
-        """Whole records of many articles, in one round trip."""
+        """Whole records of many articles, with their lineage, in one round trip."""
         refs = list(refs)
         pipe = self.redis.pipeline(transaction=False)
         for ref in refs:
-            pipe.hgetall(self.keys.doc(ref.partition, ref.number))
-        return {
-            ref: Article.from_record(raw, ref) for ref, raw in zip(refs, pipe.execute(), strict=True) if raw
-        }
+            pipe.get(self.keys.doc(ref.partition, ref.number))
+            pipe.hget(self.keys.meta(ref.partition, ref.number), f"{ref.number}:l")
+        replies = pipe.execute()
+        out = {}
+        for i, ref in enumerate(refs):
+            raw, lineage = replies[2 * i], replies[2 * i + 1]
+            if raw:
+                out[ref] = Article.from_record(raw, ref, lineage)
+        return out
 
     def published(self, refs: Iterable[Ref]) -> dict[Ref, tuple[float, int]]:
         """Publication time (epoch seconds) and SimHash of many articles, in one round trip."""
         refs = list(refs)
         pipe = self.redis.pipeline(transaction=False)
         for ref in refs:
-            pipe.hmget(self.keys.doc(ref.partition, ref.number), "published_ts", "fingerprint")
+            pipe.hget(self.keys.meta(ref.partition, ref.number), str(ref.number))
         out = {}
-        for ref, (ts, fp) in zip(refs, pipe.execute(), strict=True):
-            if ts is not None:
-                out[ref] = (float(ts), int(fp, 16))
+        for ref, raw in zip(refs, pipe.execute(), strict=True):
+            if raw is not None:
+                out[ref] = cast(tuple[float, int], META.unpack(raw))
         return out
 
     def candidates(self, fingerprints: Fingerprints) -> Candidates:
-        """Articles sharing an entry of any view with the text, in one round trip."""
-        pipe = self.redis.pipeline(transaction=False)
-        layout: list[tuple[str, int]] = []
-        for partition in range(self.keys.partitions):
-            for view, key in self.view_keys(partition, fingerprints):
-                pipe.smembers(key)
-                layout.append((view, partition))
+        """Articles sharing an entry of any view with the text: one lookup script per partition."""
         found = Candidates()
-        for (view, partition), members in zip(layout, pipe.execute(), strict=True):
-            counter = found.shared[view]
-            for member in members:
-                counter[Ref(partition, int(member))] += 1
+        for partition in range(self.keys.partitions):
+            entries = self.entries(partition, fingerprints)
+            replies = self._lookup(keys=[e.key for e in entries], args=[e.rest for e in entries])
+            for entry, numbers in zip(entries, replies, strict=True):
+                counter = found.shared[entry.view]
+                for number in numbers:
+                    counter[Ref(partition, int(number))] += 1
         return found
 
     def count(self) -> int:
-        pipe = self.redis.pipeline(transaction=False)
-        for partition in range(self.keys.partitions):
-            pipe.hlen(self.keys.ids(partition))
-        return sum(pipe.execute())
+        values = self.redis.mget([self.keys.count(p) for p in range(self.keys.partitions)])
+        return sum(int(v) for v in values if v is not None)
 
     def iter_ids(self) -> Iterator[str]:
-        """Every stored id, for maintenance tools (export, reindex): an HSCAN, never on a request path."""
+        """Every stored id, for maintenance tools (export, reindex): walks every id bucket, never on a
+        request path."""
         for partition in range(self.keys.partitions):
-            for article_id, _ in self.redis.hscan_iter(self.keys.ids(partition)):
-                yield article_id.decode("utf-8")
+            buckets = self.keys.id_buckets(partition)
+            for start in range(0, len(buckets), 1024):
+                pipe = self.redis.pipeline(transaction=False)
+                for key in buckets[start : start + 1024]:
+                    pipe.hkeys(key)
+                for ids in pipe.execute():
+                    for article_id in ids:
+                        yield article_id.decode("utf-8")
 
 
 def simhash_blocks(fingerprint: int) -> list[int]:
@@ -317,6 +349,11 @@ def simhash_blocks(fingerprint: int) -> list[int]:
     block finds every near-duplicate at that distance."""
     mask = (1 << BLOCK_BITS) - 1
     return [(fingerprint >> (BITS - BLOCK_BITS * (i + 1))) & mask for i in range(SIMHASH_BLOCKS)]
+
+
+def _fingerprint_bytes(record: bytes) -> bytes:
+    _, size = struct.unpack_from(">BH", record)
+    return record[3 : 3 + size]
 
 
 def _iso(moment: datetime) -> str:

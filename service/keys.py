@@ -1,15 +1,20 @@
 """Every Redis key the service uses, and nothing else formats keys.
 
-Layout (`prov` is the configurable prefix, `v1` the layout version):
-    prov:v1:{pN}:seq                 counter of article numbers in partition N
-    prov:v1:{pN}:ids                 hash: article id -> "<number> <content hash>"
-    prov:v1:{pN}:doc:<number>        hash: the article's record (metadata, text, fingerprints, lineage)
-    prov:v1:{pN}:sh:<block>:<value>  set of article numbers whose SimHash has this 16-bit block value
-    prov:v1:{pN}:ps:<hash>           set of article numbers with this passage fingerprint
-    prov:v1:{pN}:an:<hash>           set of article numbers with this pair of rare anchor words
-    prov:v1:{pN}:qt:<hash>           set of article numbers quoting this speech
-    prov:v1:{pN}:drv:<id>            set of ids of the stored articles whose root original is <id>
-    prov:v1:fpc:<algorithm>:<sha>    fingerprints of a text, cached by content hash and algorithm
+Layout (`prov` is the configurable prefix, `v2` the layout version, N the partition):
+    prov:v2:{pN}:seq              counter of article numbers in the partition
+    prov:v2:{pN}:count            how many articles the partition holds
+    prov:v2:{pN}:ids:<bucket>     hash: article id -> "<number> <content hash>" (65,536 buckets by id hash)
+    prov:v2:{pN}:doc:<number>     string: the article's record (fingerprints + compressed metadata and text)
+    prov:v2:{pN}:meta:<number/64> hash: "<number>" -> publication time and SimHash (16 bytes);
+                                  "<number>:l" -> lineage (root original's ref, verdict, score)
+    prov:v2:{pN}:x:<view><bucket> set of integers rest * 2^32 + number: the index entries of one view
+                                  (h SimHash block, p passage, a anchor pair, q quote) whose fingerprint
+                                  falls in the bucket; `rest` is the fingerprint's remaining bits
+    prov:v2:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
+                                  original is this article
+    prov:v2:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
+Small hashes and integer sets are what Redis stores compactly (listpacks and intsets), so records of
+many articles share a key and one index entry costs about 8 bytes instead of a key of its own.
 An article lives wholly in one partition (chosen from its id), so writing or deleting it touches keys of
 one hash tag `{pN}`: one Lua script does it atomically, on a single Redis or on one Redis Cluster slot.
 """
@@ -19,7 +24,9 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-LAYOUT_VERSION = "v1"
+LAYOUT_VERSION = "v2"
+ID_BUCKETS = 1 << 16
+META_BUCKET_SHIFT = 6  # 64 articles (128 fields) per meta hash: within Redis's listpack default
 
 
 @dataclass(frozen=True)
@@ -34,32 +41,34 @@ class Keys:
     def partition_of(self, article_id: str) -> int:
         return zlib.crc32(article_id.encode("utf-8")) % self.partitions
 
-    def _tagged(self, partition: int) -> str:
+    def tagged(self, partition: int) -> str:
         return f"{self.root}:{{p{partition}}}"
 
     def seq(self, partition: int) -> str:
-        return f"{self._tagged(partition)}:seq"
+        return f"{self.tagged(partition)}:seq"
 
-    def ids(self, partition: int) -> str:
-        return f"{self._tagged(partition)}:ids"
+    def count(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:count"
+
+    def ids(self, article_id: str) -> str:
+        bucket = zlib.adler32(article_id.encode("utf-8")) % ID_BUCKETS
+        return f"{self.tagged(self.partition_of(article_id))}:ids:{bucket:04x}"
+
+    def id_buckets(self, partition: int) -> list[str]:
+        """Every id bucket of a partition: for maintenance walks, never a request path."""
+        return [f"{self.tagged(partition)}:ids:{b:04x}" for b in range(ID_BUCKETS)]
 
     def doc(self, partition: int, number: int) -> str:
-        return f"{self._tagged(partition)}:doc:{number}"
+        return f"{self.tagged(partition)}:doc:{number}"
 
-    def simhash_block(self, partition: int, block: int, value: int) -> str:
-        return f"{self._tagged(partition)}:sh:{block}:{value:04x}"
+    def meta(self, partition: int, number: int) -> str:
+        return f"{self.tagged(partition)}:meta:{number >> META_BUCKET_SHIFT:x}"
 
-    def passage(self, partition: int, value: int) -> str:
-        return f"{self._tagged(partition)}:ps:{value:012x}"
+    def entries(self, partition: int, view: str, bucket: int) -> str:
+        return f"{self.tagged(partition)}:x:{view}{bucket:x}"
 
-    def anchor(self, partition: int, value: int) -> str:
-        return f"{self._tagged(partition)}:an:{value:012x}"
-
-    def quote(self, partition: int, value: int) -> str:
-        return f"{self._tagged(partition)}:qt:{value:012x}"
-
-    def derivatives(self, original_id: str) -> str:
-        return f"{self._tagged(self.partition_of(original_id))}:drv:{original_id}"
+    def derivatives(self, partition: int, number: int) -> str:
+        return f"{self.tagged(partition)}:drv:{number}"
 
     def fingerprint_cache(self, algorithm: str, content_sha: str) -> str:
         return f"{self.root}:fpc:{algorithm}:{content_sha}"

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import cast
 
 from service.compare import WHOLE
-from service.index import Article, Index
+from service.index import Article, Index, Ref
 from service.keys import Keys
 from service.provenance import Provenance, Query, Tracer
 from service.text import Text
@@ -43,63 +43,67 @@ class Lineage:
             )
         )
 
-    def _members(self, key: str) -> set[bytes]:
-        return cast(set[bytes], self.index.redis.smembers(key))
+    def _refs(self, key: str) -> list[Ref]:
+        return [Ref.unpack(int(m)) for m in cast(set[bytes], self.index.redis.smembers(key))]
 
-    def derivatives(self, original_id: str) -> list[Article]:
-        ids = sorted(m.decode("utf-8") for m in self._members(self.keys.derivatives(original_id)))
-        found = self.index.get_many_by_id(ids)
-        return sorted(found.values(), key=lambda a: (a.published_at, a.id))
+    def _in_order(self, refs: list[Ref]) -> list[Article]:
+        return sorted(self.index.articles(refs).values(), key=lambda a: (a.published_at, a.id))
 
-    def added(self, article: Article) -> None:
-        """Record a new article under its root, then revise later articles it may be the original of."""
-        if article.original:
-            self.index.redis.sadd(self.keys.derivatives(article.original), article.id)
-        later = self.tracer.later_candidates(article.fingerprints, article.published_at)
-        if later:
-            revisable = [a for a in self.index.articles(later).values() if a.id != article.id]
-            for stored in sorted(revisable, key=lambda a: (a.published_at, a.id)):
-                self.revise(stored)
+    def _key(self, ref: Ref) -> str:
+        return self.keys.derivatives(ref.partition, ref.number)
+
+    def derivatives(self, original: Article) -> list[Article]:
+        return self._in_order(self._refs(self._key(original.ref))) if original.ref else []
+
+    def added(self, article: Article, later: list[Ref]) -> None:
+        """Record a new article under its root, then revise the later articles (found with the same
+        lookup that traced it) that it may be the original of."""
+        if article.original_ref and article.ref:
+            self.index.redis.sadd(self._key(article.original_ref), article.ref.pack())
+        revisable = [a for a in self._in_order(later) if a.id != article.id]
+        for stored in revisable:
+            self.revise(stored)
 
     def deleted(self, article: Article) -> None:
         """Forget a deleted article: out of its root's set; its derivatives find their roots again."""
-        if article.original:
-            self.index.redis.srem(self.keys.derivatives(article.original), article.id)
-        key = self.keys.derivatives(article.id)
-        orphans = sorted(m.decode("utf-8") for m in self._members(key))
+        if article.ref is None:
+            return
+        if article.original_ref:
+            self.index.redis.srem(self._key(article.original_ref), article.ref.pack())
+        key = self._key(article.ref)
+        orphans = self._refs(key)
         self.index.redis.delete(key)
-        for stored in sorted(
-            self.index.get_many_by_id(orphans).values(), key=lambda a: (a.published_at, a.id)
-        ):
-            self.revise(stored, forget=article.id)
+        for stored in self._in_order(orphans):
+            self.revise(stored, forget=True)
 
-    def revise(self, article: Article, forget: str | None = None) -> bool:
+    def revise(self, article: Article, forget: bool = False) -> bool:
         """Trace a stored article again and store its lineage if it changed. True when it did."""
         answer = self.provenance_of(article)
-        original = answer.original.article.id if answer.original else None
-        verdict = answer.verdict if original else None
-        score = answer.score if original else None
-        if (original, verdict) == (article.original, article.verdict) and forget is None:
+        root = answer.original.article if answer.original else None
+        verdict = answer.verdict if root else None
+        score = answer.score if root else None
+        if not forget and (root.id if root else None, verdict) == (article.original, article.verdict):
             return False
-        if article.ref is None or not self.index.set_lineage(article.ref, original, verdict, score):
+        if article.ref is None:
+            return False
+        root_ref = root.ref if root else None
+        if not self.index.set_lineage(article.ref, root_ref, root.id if root else None, verdict, score):
             return False  # deleted meanwhile
         redis = self.index.redis
-        if article.original and article.original != original:
-            redis.srem(self.keys.derivatives(article.original), article.id)
-        if original:
-            redis.sadd(self.keys.derivatives(original), article.id)
+        if article.original_ref and article.original_ref != root_ref:
+            redis.srem(self._key(article.original_ref), article.ref.pack())
+        if root_ref:
+            redis.sadd(self._key(root_ref), article.ref.pack())
             if verdict in WHOLE:
-                self._hand_on(article.id, original, article.published_at)
-        log.info("lineage of %s: %s (%s)", article.id, original, verdict)
+                self._hand_on(article, article.published_at)
+        log.info("lineage of %s: %s (%s)", article.id, root.id if root else None, verdict)
         return True
 
-    def _hand_on(self, article_id: str, root: str, since: datetime) -> None:
-        """Articles that named `article_id` as their root reach `root` through it now: trace them again
+    def _hand_on(self, article: Article, since: datetime) -> None:
+        """Articles that named `article` as their root reach a root through it now: trace them again
         (their verdict is relative to their root, so it may change too)."""
-        key = self.keys.derivatives(article_id)
-        members = sorted(m.decode("utf-8") for m in self._members(key))
-        for derived in sorted(
-            self.index.get_many_by_id(members).values(), key=lambda a: (a.published_at, a.id)
-        ):
+        if article.ref is None:
+            return
+        for derived in self._in_order(self._refs(self._key(article.ref))):
             if derived.published_at >= since:
                 self.revise(derived)

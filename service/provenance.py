@@ -9,14 +9,13 @@ Chains are resolved through the lineage stored at ingest: each article keeps its
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from service.align import Profile
 from service.compare import WHOLE, Comparison, Passage, compare
 from service.fingerprint import Fingerprints, hamming
-from service.index import Article, Index, Ref
+from service.index import Article, Candidates, Index, Ref
 from service.text import Text
 from service.thresholds import Thresholds
 
@@ -67,8 +66,25 @@ class Tracer:
         self._profiles_lock = threading.Lock()
 
     def trace(self, query: Query) -> Provenance:
+        return self.trace_with_later(query, None)[0]
+
+    def trace_with_later(self, query: Query, later_than: datetime | None) -> tuple[Provenance, list[Ref]]:
+        """The text's provenance and, from the same index lookup, the stored articles published after
+        `later_than` that share fingerprints with it (those it may be the original of)."""
+        found = self.index.candidates(query.fingerprints)
+        published = self.index.published(found.refs()) if found.refs() else {}
+        cutoff = query.published_before.timestamp() if query.published_before else None
+        earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
+        candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
+        later: list[Ref] = []
+        if later_than is not None:
+            after = {r: v for r, v in published.items() if v[0] > later_than.timestamp()}
+            later = self._rank(query.fingerprints, found, after, self.limits.max_revised)
+        return self._answer(query, candidates), later
+
+    def _answer(self, query: Query, candidates: list[Ref]) -> Provenance:
         profile = Profile(query.text)
-        verified = self._verify(query, profile, self._candidates(query))
+        verified = self._verify(query, profile, candidates)
         related = [m for m in verified if m.relation != "none"]
         related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))
         original = self._original(query, profile, related)
@@ -80,26 +96,17 @@ class Tracer:
 
     # ------------------------------------------------------------ candidates
 
-    def _candidates(self, query: Query) -> list[Ref]:
-        """Index hits published in time, best first by what they share with the text."""
-        cutoff = query.published_before.timestamp() if query.published_before else None
-        return self.candidates(query.fingerprints, lambda ts: cutoff is None or ts <= cutoff)
-
-    def later_candidates(self, fingerprints: Fingerprints, after: datetime) -> list[Ref]:
-        """Index hits published after a moment: stored articles that may derive from a text."""
-        return self.candidates(fingerprints, lambda ts: ts > after.timestamp(), self.limits.max_revised)
-
-    def candidates(
-        self, fingerprints: Fingerprints, in_time: Callable[[float], bool], most: int | None = None
+    def _rank(
+        self,
+        fingerprints: Fingerprints,
+        found: Candidates,
+        published: dict[Ref, tuple[float, int]],
+        most: int,
     ) -> list[Ref]:
-        found = self.index.candidates(fingerprints)
-        refs = found.refs()
-        if not refs:
-            return []
+        """Candidates best first: SimHash near, then most shared entries (a passage or quote counts 2, an
+        anchor pair 1); those sharing too little are dropped."""
         ranked = []
-        for ref, (ts, fingerprint) in self.index.published(refs).items():
-            if not in_time(ts):
-                continue
+        for ref, (_, fingerprint) in published.items():
             near = hamming(fingerprint, fingerprints.simhash) <= self.limits.simhash_max_bits
             evidence = (
                 2 * found.shared["passages"][ref]
@@ -110,7 +117,7 @@ class Tracer:
                 continue
             ranked.append((-int(near), -evidence, ref))
         ranked.sort()
-        return [ref for *_, ref in ranked[: most or self.limits.max_verified]]
+        return [ref for *_, ref in ranked[:most]]
 
     # ------------------------------------------------------------ verification
 
@@ -176,11 +183,13 @@ class Tracer:
     def _earliest_root(self, query: Query, profile: Profile, whole: list[Match]) -> Match:
         """The earliest of the whole-derivation matches and the roots of their chains."""
         best = min(whole, key=_publication_order)
-        root_ids = {m.article.original for m in whole if m.article.original and m.article.verdict in WHOLE}
-        root_ids -= {m.article.id for m in whole}
-        roots = self.index.get_many_by_id(root_ids) if root_ids else {}
+        root_refs = {
+            m.article.original_ref for m in whole if m.article.original_ref and m.article.verdict in WHOLE
+        }
+        root_refs -= {m.article.ref for m in whole}
+        roots = self.index.articles(r for r in root_refs if r is not None) if root_refs else {}
         for m in whole:
-            root = roots.get(m.article.original or "")
+            root = roots.get(m.article.original_ref) if m.article.original_ref else None
             if root is None or root.id == query.exclude or not _in_time(root, query.published_before):
                 continue
             if _publication_order_article(root) < _publication_order(best):

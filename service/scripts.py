@@ -1,13 +1,16 @@
-"""Lua scripts, registered once per Redis client. Each touches keys of one partition (one hash tag)."""
+"""Lua scripts, registered once per Redis client. Each touches keys of one partition (one hash tag).
+
+Index entries are integers `rest * 2^32 + number` in bucket sets (service/keys.py); `rest` has at most 20
+bits, so an entry stays below 2^53 and Lua's numbers (doubles) hold it exactly.
+"""
 
 from __future__ import annotations
 
-# Adds an article and all its index entries, or nothing if the id is taken.
-# KEYS[1] = ids hash of the partition (id -> "<number> <content hash>")
-# KEYS[2] = the article's record hash (doc:<number>)
-# KEYS[3..] = index sets the article joins (SimHash blocks, passages)
-# ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash,
-# ARGV[4..] = record field, value, field, value, ...
+# Adds an article, its metadata and all its index entries, or nothing if the id is taken.
+# KEYS[1] = the id's bucket hash, KEYS[2] = the record string, KEYS[3] = the meta bucket hash,
+# KEYS[4] = the partition's article count, KEYS[5..] = index bucket sets
+# ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash, ARGV[4] = record,
+# ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7..] = the entry for KEYS[5..]
 # Returns nil when added, else the id's current "<number> <content hash>".
 ADD_ARTICLE = """
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
@@ -15,16 +18,23 @@ if existing then
   return existing
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
-redis.call('HSET', KEYS[2], unpack(ARGV, 4, #ARGV))
-for i = 3, #KEYS do
-  redis.call('SADD', KEYS[i], ARGV[2])
+redis.call('SET', KEYS[2], ARGV[4])
+redis.call('HSET', KEYS[3], ARGV[2], ARGV[5])
+if ARGV[6] ~= '' then
+  redis.call('HSET', KEYS[3], ARGV[2] .. ':l', ARGV[6])
+end
+redis.call('INCR', KEYS[4])
+for i = 5, #KEYS do
+  redis.call('SADD', KEYS[i], ARGV[i + 2])
 end
 return false
 """
 
-# Removes an article and its index entries, if the id still names the same article.
-# KEYS[1] = ids hash of the partition, KEYS[2] = the article's record hash, KEYS[3..] = its index sets
-# ARGV[1] = article id, ARGV[2] = the "<number> <content hash>" read before, ARGV[3] = article number
+# Removes an article, its metadata and its index entries, if the id still names the same article.
+# KEYS[1] = the id's bucket hash, KEYS[2] = the record string, KEYS[3] = the meta bucket hash,
+# KEYS[4] = the partition's article count, KEYS[5..] = index bucket sets holding its entries
+# ARGV[1] = article id, ARGV[2] = the "<number> <content hash>" read before, ARGV[3] = article number,
+# ARGV[4..] = the entry in KEYS[5..]
 # Returns 1 when removed, 0 when the id no longer names that article.
 DELETE_ARTICLE = """
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then
@@ -32,40 +42,67 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
 redis.call('DEL', KEYS[2])
-for i = 3, #KEYS do
-  redis.call('SREM', KEYS[i], ARGV[3])
+redis.call('HDEL', KEYS[3], ARGV[3], ARGV[3] .. ':l')
+redis.call('DECR', KEYS[4])
+for i = 5, #KEYS do
+  redis.call('SREM', KEYS[i], ARGV[i - 1])
 end
 return 1
 """
 
-# Sets lineage fields of an article's record if it still exists.
-# KEYS[1] = the article's record hash; ARGV = field, value, field, value, ...
-# Returns 1 when set, 0 when the record is gone.
+# Sets (or clears, with '') an article's lineage if the article still exists.
+# KEYS[1] = the meta bucket hash; ARGV[1] = article number, ARGV[2] = lineage value or ''
+# Returns 1 when set, 0 when the article is gone.
 SET_LINEAGE = """
-if redis.call('EXISTS', KEYS[1]) == 0 then
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
   return 0
 end
-redis.call('HSET', KEYS[1], unpack(ARGV))
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1] .. ':l')
+else
+  redis.call('HSET', KEYS[1], ARGV[1] .. ':l', ARGV[2])
+end
 return 1
 """
 
-# Swaps an article's index entries for those of new fingerprints, if its fingerprints are still the old.
-# KEYS[1] = the article's record hash, KEYS[2 .. ARGV[2]+1] = index sets it leaves,
-# KEYS[ARGV[2]+2 ..] = index sets it joins
-# ARGV[1] = article number, ARGV[2] = how many sets it leaves, ARGV[3] = the packed fingerprints read
-# before, ARGV[4] = new packed fingerprints, ARGV[5] = algorithm name, ARGV[6] = new SimHash (hex)
+# Swaps an article's record and index entries for those of new fingerprints, if its record is unchanged.
+# KEYS[1] = the record string, KEYS[2] = the meta bucket hash, KEYS[3 .. ARGV[2]+2] = bucket sets it
+# leaves, KEYS[ARGV[2]+3 ..] = bucket sets it joins
+# ARGV[1] = article number, ARGV[2] = how many entries it leaves, ARGV[3] = the record read before,
+# ARGV[4] = the new record, ARGV[5] = the new meta value, ARGV[6..] = the entry for KEYS[3..]
 # Returns 1 when swapped, 0 when the record is gone or changed meanwhile.
 REINDEX_ARTICLE = """
-if redis.call('HGET', KEYS[1], 'fps') ~= ARGV[3] then
+if redis.call('GET', KEYS[1]) ~= ARGV[3] then
   return 0
 end
 local leaving = tonumber(ARGV[2])
-for i = 2, leaving + 1 do
-  redis.call('SREM', KEYS[i], ARGV[1])
+for i = 3, #KEYS do
+  if i <= leaving + 2 then
+    redis.call('SREM', KEYS[i], ARGV[i + 3])
+  else
+    redis.call('SADD', KEYS[i], ARGV[i + 3])
+  end
 end
-for i = leaving + 2, #KEYS do
-  redis.call('SADD', KEYS[i], ARGV[1])
-end
-redis.call('HSET', KEYS[1], 'fps', ARGV[4], 'algo', ARGV[5], 'fingerprint', ARGV[6])
+redis.call('SET', KEYS[1], ARGV[4])
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1
+"""
+
+# Finds index entries: in each bucket set, the article numbers whose entry has the given rest.
+# KEYS = index bucket sets; ARGV[i] = the rest sought in KEYS[i]
+# Returns one array of article numbers per key.
+LOOKUP = """
+local out = {}
+for i, key in ipairs(KEYS) do
+  local rest = tonumber(ARGV[i])
+  local found = {}
+  for _, member in ipairs(redis.call('SMEMBERS', key)) do
+    local value = tonumber(member)
+    if math.floor(value / 4294967296) == rest then
+      found[#found + 1] = value % 4294967296
+    end
+  end
+  out[i] = found
+end
+return out
 """

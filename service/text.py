@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -158,11 +159,37 @@ def sentences(text: str) -> list[Sentence]:
     return out
 
 
+def shingles(words: Sequence[str], size: int = 3) -> list[str]:
+    """Word n-grams; a text shorter than n is one shingle."""
+    if len(words) <= size:
+        return [" ".join(words)] if words else []
+    return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
+
+
 @dataclass(frozen=True)
 class Text:
     """A clean text and what is derived from it, computed once."""
 
     text: str
+
+    @cached_property
+    def shingle_set(self) -> set[str]:
+        """Word 3-shingles of the whole text."""
+        return set(shingles(self.tokens))
+
+    @cached_property
+    def sentence_shingles(self) -> list[set[str]]:
+        """Word 3-shingles of each sentence."""
+        return [set(shingles(s.tokens)) for s in self.sentences]
+
+    @cached_property
+    def shingle_sentences(self) -> dict[str, list[int]]:
+        """Shingle -> the sentences that have it: the lookup table of verbatim alignment."""
+        where: dict[str, list[int]] = {}
+        for j, own in enumerate(self.sentence_shingles):
+            for s in own:
+                where.setdefault(s, []).append(j)
+        return where
 
     @cached_property
     def sentences(self) -> list[Sentence]:

@@ -66,6 +66,6 @@ def test_reindex_with_lineage_repairs_a_lineage_left_stale(app: Any, client: Any
     client.post("/v1/articles", json={"id": "wire", "body": HARBOUR, "published_at": "2025-01-01T00:00:00Z"})
     client.post("/v1/articles", json={"id": "copy", "body": HARBOUR, "published_at": "2025-01-02T00:00:00Z"})
     copy = service.index.get("copy")
-    service.index.set_lineage(copy.ref, None, None, None)  # as if the process died before writing it
+    service.index.set_lineage(copy.ref, None, None, None, None)  # as if the process died before writing it
     assert service.reindex(lineage=True) == (2, 1)
     assert service.index.get("copy").original == "wire"
