@@ -86,10 +86,18 @@ class Article:
         """Fingerprints, then the metadata and text as compressed JSON."""
         fps = self.fingerprints.pack()
         fields = {
-            "id": self.id, "title": self.title, "source": self.source, "url": self.url, "author": self.author,
-            "format": self.format, "published_at": _iso(self.published_at), "received_at": _iso(self.received_at),
-            "content": self.content_hash, "algo": self.algorithm, "text": self.text,
-        }  # fmt: skip
+            "id": self.id,
+            "title": self.title,
+            "source": self.source,
+            "url": self.url,
+            "author": self.author,
+            "format": self.format,
+            "published_at": _iso(self.published_at),
+            "received_at": _iso(self.received_at),
+            "content": self.content_hash,
+            "algo": self.algorithm,
+            "text": self.text,
+        }
         compressor = zlib.compressobj(6, zdict=ZDICT)
         payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         body = compressor.compress(payload) + compressor.flush()
@@ -107,12 +115,20 @@ class Article:
         decompressor = zlib.decompressobj(zdict=ZDICT)
         fields: dict[str, Any] = json.loads(decompressor.decompress(raw[3 + size :]) + decompressor.flush())
         article = cls(
-            id=fields["id"], text=fields["text"], fingerprints=fingerprints, content_hash=fields["content"],
-            published_at=_parse(fields["published_at"]), received_at=_parse(fields["received_at"]),
-            title=fields.get("title"), source=fields.get("source"), url=fields.get("url"),
-            author=fields.get("author"), format=fields.get("format") or "text", ref=ref,
+            id=fields["id"],
+            text=fields["text"],
+            fingerprints=fingerprints,
+            content_hash=fields["content"],
+            published_at=_parse(fields["published_at"]),
+            received_at=_parse(fields["received_at"]),
+            title=fields.get("title"),
+            source=fields.get("source"),
+            url=fields.get("url"),
+            author=fields.get("author"),
+            format=fields.get("format") or "text",
+            ref=ref,
             algorithm=fields.get("algo") or ALGORITHM,
-        )  # fmt: skip
+        )
         if lineage:
             article.original_ref, article.original, article.verdict, article.score = unpack_lineage(lineage)
         return article
@@ -206,11 +222,23 @@ class Index:
         partition = self.keys.partition_of(article.id)
         number = int(cast(int, self.redis.incr(self.keys.seq(partition))))
         entries = self.entries(partition, article.fingerprints)
-        keys = [self.keys.ids(article.id), self.keys.doc(partition, number), self.keys.meta(partition, number),
-                self.keys.count(partition), *(e.key for e in entries)]  # fmt: skip
+        keys = [
+            self.keys.ids(article.id),
+            self.keys.doc(partition, number),
+            self.keys.meta(partition, number),
+            self.keys.count(partition),
+            *(e.key for e in entries),
+        ]
         lineage = pack_lineage(article.original_ref, article.original, article.verdict, article.score)
-        args = [article.id, number, article.content_hash, article.record(), article.meta(), lineage,
-                *(e.member(number) for e in entries)]  # fmt: skip
+        args = [
+            article.id,
+            number,
+            article.content_hash,
+            article.record(),
+            article.meta(),
+            lineage,
+            *(e.member(number) for e in entries),
+        ]
         existing = self._add(keys=keys, args=args)
         if existing is None:
             article.ref = Ref(partition, number)
@@ -248,10 +276,21 @@ class Index:
             self.entries(partition, fingerprints),
         )
         article.fingerprints, article.algorithm = fingerprints, ALGORITHM
-        keys = [self.keys.doc(partition, number), self.keys.meta(partition, number),
-                *(e.key for e in leaving), *(e.key for e in joining)]  # fmt: skip
-        args = [number, len(leaving), raw, article.record(), article.meta(),
-                *(e.member(number) for e in leaving), *(e.member(number) for e in joining)]  # fmt: skip
+        keys = [
+            self.keys.doc(partition, number),
+            self.keys.meta(partition, number),
+            *(e.key for e in leaving),
+            *(e.key for e in joining),
+        ]
+        args = [
+            number,
+            len(leaving),
+            raw,
+            article.record(),
+            article.meta(),
+            *(e.member(number) for e in leaving),
+            *(e.member(number) for e in joining),
+        ]
         return bool(self._reindex(keys=keys, args=args))
 
     def delete(self, article_id: str) -> bool:
@@ -264,8 +303,13 @@ class Index:
             number = int(entry.split()[0])
             raw = cast(bytes | None, self.redis.get(self.keys.doc(partition, number)))
             entries = self.entries(partition, Fingerprints.unpack(_fingerprint_bytes(raw))) if raw else []
-            keys = [self.keys.ids(article_id), self.keys.doc(partition, number), self.keys.meta(partition, number),
-                    self.keys.count(partition), *(e.key for e in entries)]  # fmt: skip
+            keys = [
+                self.keys.ids(article_id),
+                self.keys.doc(partition, number),
+                self.keys.meta(partition, number),
+                self.keys.count(partition),
+                *(e.key for e in entries),
+            ]
             if self._delete(
                 keys=keys, args=[article_id, entry, number, *(e.member(number) for e in entries)]
             ):
