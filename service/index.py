@@ -230,7 +230,7 @@ class Index:
             *(e.key for e in entries),
         ]
         lineage = pack_lineage(article.original_ref, article.original, article.verdict, article.score)
-        args = [
+        args: list[bytes | str | int] = [
             article.id,
             number,
             article.content_hash,
@@ -282,7 +282,7 @@ class Index:
             *(e.key for e in leaving),
             *(e.key for e in joining),
         ]
-        args = [
+        args: list[bytes | str | int] = [
             number,
             len(leaving),
             raw,
