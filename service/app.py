@@ -17,11 +17,21 @@ log = logging.getLogger(__name__)
 EXTENSION = "provenance"
 
 
-def redis_client(config: Config) -> redis.Redis:
-    """A client for REDIS_URL (redis://, rediss://, unix://) that fails fast when Redis is away."""
+CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://")
+
+
+def redis_client(config: Config) -> redis.Redis | redis.RedisCluster:
+    """A client for REDIS_URL that fails fast when Redis is away: redis://, rediss://, unix:// for one
+    server; redis+cluster:// or rediss+cluster:// (any node of the cluster) for Redis Cluster."""
     if not config.redis_url:
         raise RuntimeError(
             "REDIS_URL is not set: run `provenance serve` (it starts an embedded Redis) or set REDIS_URL"
+        )
+    if config.redis_url.startswith(CLUSTER_SCHEMES):
+        return redis.RedisCluster.from_url(
+            config.redis_url.replace("+cluster", "", 1),
+            socket_timeout=config.redis_socket_timeout,
+            socket_connect_timeout=config.redis_socket_timeout,
         )
     return redis.Redis.from_url(
         config.redis_url,
@@ -32,7 +42,9 @@ def redis_client(config: Config) -> redis.Redis:
     )
 
 
-def create_app(config: dict[str, Any] | Config | None = None, client: redis.Redis | None = None) -> Flask:
+def create_app(
+    config: dict[str, Any] | Config | None = None, client: redis.Redis | redis.RedisCluster | None = None
+) -> Flask:
     """Build the app. `config` overrides settings read from the environment; `client` injects a Redis."""
     settings = config if isinstance(config, Config) else Config.from_env().with_overrides(config)
     app = Flask(__name__)

@@ -35,7 +35,7 @@ class Submitted:
 class ProvenanceService:
     """Articles in, provenance out, over one Redis."""
 
-    def __init__(self, client: redis.Redis, config: Config):
+    def __init__(self, client: redis.Redis | redis.RedisCluster, config: Config):
         self.config = config
         self.redis = client
         self.keys = Keys(config.key_prefix, config.partitions)

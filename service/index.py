@@ -190,7 +190,7 @@ class Entry:
 class Index:
     """Articles and their fingerprints in Redis."""
 
-    def __init__(self, client: redis.Redis, keys: Keys):
+    def __init__(self, client: redis.Redis | redis.RedisCluster, keys: Keys):
         self.redis = client
         self.keys = keys
         self._add = client.register_script(scripts.ADD_ARTICLE)
@@ -358,11 +358,20 @@ class Index:
         return out
 
     def candidates(self, fingerprints: Fingerprints) -> Candidates:
-        """Articles sharing an entry of any view with the text: one lookup script per partition."""
+        """Articles sharing an entry of any view with the text: one lookup script per partition, all in
+        one round trip (EVAL in a pipeline, so a cluster node that never saw the script still runs it)."""
         found = Candidates()
-        for partition in range(self.keys.partitions):
-            entries = self.entries(partition, fingerprints)
-            replies = self._lookup(keys=[e.key for e in entries], args=[e.rest for e in entries])
+        layout = [(p, self.entries(p, fingerprints)) for p in range(self.keys.partitions)]
+        if len(layout) == 1:
+            entries = layout[0][1]
+            answers = [self._lookup(keys=[e.key for e in entries], args=[e.rest for e in entries])]
+        else:
+            pipe = self.redis.pipeline(transaction=False)
+            for _, entries in layout:
+                keys, rests = [e.key for e in entries], [e.rest for e in entries]
+                pipe.execute_command("EVAL", scripts.LOOKUP, len(entries), *keys, *rests)
+            answers = pipe.execute()
+        for (partition, entries), replies in zip(layout, answers, strict=True):
             for entry, numbers in zip(entries, replies, strict=True):
                 counter = found.shared[entry.view]
                 for number in numbers:
@@ -370,8 +379,10 @@ class Index:
         return found
 
     def count(self) -> int:
-        values = self.redis.mget([self.keys.count(p) for p in range(self.keys.partitions)])
-        return sum(int(v) for v in values if v is not None)
+        pipe = self.redis.pipeline(transaction=False)
+        for partition in range(self.keys.partitions):
+            pipe.get(self.keys.count(partition))  # one GET each: the counters live on different slots
+        return sum(int(v) for v in pipe.execute() if v is not None)
 
     def iter_ids(self) -> Iterator[str]:
         """Every stored id, for maintenance tools (export, reindex): walks every id bucket, never on a
