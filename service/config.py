@@ -33,6 +33,8 @@ class Config:
     partitions: int = 1
     max_request_bytes: int = 2 * 1024 * 1024
     max_text_chars: int = 200_000
+    max_batch_items: int = 500
+    max_batch_bytes: int = 32 * 1024 * 1024
     redis_socket_timeout: float = 2.0
     fingerprint_cache_ttl: int = 3600
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
@@ -46,6 +48,8 @@ class Config:
             partitions=_env_number("PROVENANCE_PARTITIONS", 1),
             max_request_bytes=_env_number("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
             max_text_chars=_env_number("PROVENANCE_MAX_TEXT_CHARS", 200_000),
+            max_batch_items=_env_number("PROVENANCE_MAX_BATCH_ITEMS", 500),
+            max_batch_bytes=_env_number("PROVENANCE_MAX_BATCH_BYTES", 32 * 1024 * 1024),
             redis_socket_timeout=_env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
             fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
         ).validated()
@@ -64,6 +68,10 @@ class Config:
             raise ValueError("PROVENANCE_PARTITIONS must be between 1 and 1024")
         if self.max_request_bytes < 1024:
             raise ValueError("PROVENANCE_MAX_REQUEST_BYTES must be at least 1024")
+        if not 1 <= self.max_batch_items <= 10_000:
+            raise ValueError("PROVENANCE_MAX_BATCH_ITEMS must be between 1 and 10000")
+        if self.max_batch_bytes < self.max_request_bytes:
+            raise ValueError("PROVENANCE_MAX_BATCH_BYTES must be at least PROVENANCE_MAX_REQUEST_BYTES")
         if self.max_text_chars < 100:
             raise ValueError("PROVENANCE_MAX_TEXT_CHARS must be at least 100")
         if self.redis_socket_timeout <= 0:

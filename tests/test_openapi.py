@@ -501,3 +501,19 @@ def test_provenance_query_schema_accepts_what_the_service_accepts(
     status = client.post("/v1/provenance", json=payload).status_code
     assert status == (200 if accepted else 422)
     assert valid_by_spec is accepted
+
+
+def test_batch_answers_the_declared_shape_for_every_kind_of_item(client: Any, check_response: Check) -> None:
+    taken = make_article(id="batch/taken")
+    client.post("/v1/articles", json=taken)
+    items = [
+        make_article(id="batch/new"),
+        taken,
+        {**taken, "title": "Other"},
+        {"id": "batch/empty", "body": " "},
+    ]
+    body = check_response(client.post("/v1/articles:batch", json=items), "/v1/articles:batch", "post")
+    assert [i["status"] for i in body["items"]] == [201, 200, 409, 422]
+    check_response(client.post("/v1/articles:batch", json=[]), "/v1/articles:batch", "post")
+    check_response(client.post("/v1/articles:batch", data="[", content_type="application/json"),
+                   "/v1/articles:batch", "post")  # fmt: skip
