@@ -515,5 +515,8 @@ def test_batch_answers_the_declared_shape_for_every_kind_of_item(client: Any, ch
     body = check_response(client.post("/v1/articles:batch", json=items), "/v1/articles:batch", "post")
     assert [i["status"] for i in body["items"]] == [201, 200, 409, 422]
     check_response(client.post("/v1/articles:batch", json=[]), "/v1/articles:batch", "post")
-    check_response(client.post("/v1/articles:batch", data="[", content_type="application/json"),
-                   "/v1/articles:batch", "post")  # fmt: skip
+    check_response(
+        client.post("/v1/articles:batch", data="[", content_type="application/json"),
+        "/v1/articles:batch",
+        "post",
+    )

@@ -45,8 +45,15 @@ def _submit_one(index: int, raw: Any) -> dict[str, Any]:
         result = service().submit(article_in.load(raw))
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
-        return _failed(index, raw, 422, "Unprocessable Content", "validation-error",
-                       f"invalid fields: {', '.join(sorted(messages))}", errors=messages)  # fmt: skip
+        return _failed(
+            index,
+            raw,
+            422,
+            "Unprocessable Content",
+            "validation-error",
+            f"invalid fields: {', '.join(sorted(messages))}",
+            errors=messages,
+        )
     except ProblemError as err:
         return _failed(index, raw, err.status, err.title, err.slug, err.detail, **err.extra)
     body = article_submitted.dump({"article": result.article, "provenance": result.provenance})
@@ -80,14 +87,28 @@ def _items(most: int) -> list[Any]:
                 400, "Bad Request", "the body is not valid JSON", slug="malformed-json"
             ) from None
         if not isinstance(items, list):
-            raise ProblemError(422, "Unprocessable Content", "the body must be a JSON array of articles",
-                               slug="validation-error", errors={"_schema": ["must be a JSON array"]})  # fmt: skip
+            raise ProblemError(
+                422,
+                "Unprocessable Content",
+                "the body must be a JSON array of articles",
+                slug="validation-error",
+                errors={"_schema": ["must be a JSON array"]},
+            )
     else:
-        raise ProblemError(415, "Unsupported Media Type", "send a JSON array (application/json) or NDJSON "
-                           "(application/x-ndjson)", slug="unsupported-media-type")  # fmt: skip
+        raise ProblemError(
+            415,
+            "Unsupported Media Type",
+            "send a JSON array (application/json) or NDJSON (application/x-ndjson)",
+            slug="unsupported-media-type",
+        )
     if not items:
-        raise ProblemError(422, "Unprocessable Content", "the batch is empty", slug="validation-error",
-                           errors={"_schema": ["must hold at least one article"]})  # fmt: skip
+        raise ProblemError(
+            422,
+            "Unprocessable Content",
+            "the batch is empty",
+            slug="validation-error",
+            errors={"_schema": ["must hold at least one article"]},
+        )
     if len(items) > most:
         raise ProblemError(
             413, "Content Too Large", f"a batch holds at most {most} articles", slug="batch-too-large"
