@@ -38,6 +38,7 @@ META = struct.Struct(">dQ")  # publication time (epoch seconds), SimHash
 LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict code, score * 10,000
 VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
 VIEWS = ("simhash", "passages", "anchors", "quotes")
+UNCAPPED = 1 << 30
 VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q"}
 
 
@@ -357,19 +358,26 @@ class Index:
                 out[ref] = cast(tuple[float, int], META.unpack(raw))
         return out
 
-    def candidates(self, fingerprints: Fingerprints) -> Candidates:
+    def candidates(self, fingerprints: Fingerprints, caps: dict[str, int] | None = None) -> Candidates:
         """Articles sharing an entry of any view with the text: one lookup script per partition, all in
-        one round trip (EVAL in a pipeline, so a cluster node that never saw the script still runs it)."""
+        one round trip (EVAL in a pipeline, so a cluster node that never saw the script still runs it).
+        `caps` bounds, per view, how many articles one entry yields (the earliest stored)."""
         found = Candidates()
+        caps = caps or {}
         layout = [(p, self.entries(p, fingerprints)) for p in range(self.keys.partitions)]
+
+        def args(entries: list[Entry]) -> list[int]:
+            return [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED))]
+
         if len(layout) == 1:
             entries = layout[0][1]
-            answers = [self._lookup(keys=[e.key for e in entries], args=[e.rest for e in entries])]
+            answers = [self._lookup(keys=[e.key for e in entries], args=args(entries))]
         else:
             pipe = self.redis.pipeline(transaction=False)
             for _, entries in layout:
-                keys, rests = [e.key for e in entries], [e.rest for e in entries]
-                pipe.execute_command("EVAL", scripts.LOOKUP, len(entries), *keys, *rests)
+                pipe.execute_command(
+                    "EVAL", scripts.LOOKUP, len(entries), *(e.key for e in entries), *args(entries)
+                )
             answers = pipe.execute()
         for (partition, entries), replies in zip(layout, answers, strict=True):
             for entry, numbers in zip(entries, replies, strict=True):

@@ -88,18 +88,27 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1
 """
 
-# Finds index entries: in each bucket set, the article numbers whose entry has the given rest.
-# KEYS = index bucket sets; ARGV[i] = the rest sought in KEYS[i]
-# Returns one array of article numbers per key.
+# Finds index entries: in each bucket set, the article numbers whose entry has the given rest; of an
+# entry shared by very many articles (a common name pair, a stock sentence), the earliest stored ones.
+# KEYS = index bucket sets; ARGV[2i - 1] = the rest sought in KEYS[i], ARGV[2i] = how many numbers of
+# that entry at most
+# Returns one array of article numbers per key, smallest (earliest stored) first when cut.
 LOOKUP = """
 local out = {}
 for i, key in ipairs(KEYS) do
-  local rest = tonumber(ARGV[i])
+  local rest = tonumber(ARGV[2 * i - 1])
+  local most = tonumber(ARGV[2 * i])
   local found = {}
   for _, member in ipairs(redis.call('SMEMBERS', key)) do
     local value = tonumber(member)
     if math.floor(value / 4294967296) == rest then
       found[#found + 1] = value % 4294967296
+    end
+  end
+  if #found > most then
+    table.sort(found)
+    for j = #found, most + 1, -1 do
+      found[j] = nil
     end
   end
   out[i] = found

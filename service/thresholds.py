@@ -86,6 +86,14 @@ class Thresholds:
     # How many candidates are verified in full, best-first by shared fingerprints. Verification is the
     # expensive step; a text rarely derives from more than a handful of articles.
     max_verified: int = 16
+    # Of an anchor pair shared by very many articles (two names often in the news together), only the
+    # earliest stored this many are candidates: such a pair is no evidence of reuse, and the cost of a
+    # query must not grow with the index. Passages, quotes and SimHash blocks are bounded by
+    # max_revised only: their long lists are copies of one story, whose original must stay in sight.
+    max_anchor_postings: int = 32
+    # Candidates whose publication time and SimHash are read, best evidence first: an upper bound on the
+    # work of a query before verification.
+    max_shortlisted: int = 256
     # When an original arrives after articles that derive from it (a backfill), this many of the later
     # articles sharing fingerprints with it are traced again: a wire story can have hundreds of copies.
     max_revised: int = 500
