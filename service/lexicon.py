@@ -8,6 +8,7 @@ same way on its first article as on its millionth. Stems (Snowball) let "lied", 
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
@@ -55,9 +56,16 @@ def weight(token: str, language: str = DEFAULT_LANGUAGE) -> float:
     return max(0.0, min(MAX_WEIGHT, 7.0 - zipf_frequency(token, language)))
 
 
-@lru_cache(maxsize=8)
+_local = threading.local()
+
+
 def _stemmer(language: str) -> snowballstemmer.stemmer:
-    return snowballstemmer.stemmer(LANGUAGES.get(language, LANGUAGES[DEFAULT_LANGUAGE]))
+    """A stemmer of this thread's own: Snowball stemmers keep the word being stemmed in the object, so
+    threads sharing one (gunicorn's gthread workers) corrupt each other's words."""
+    stemmers = _local.__dict__.setdefault("stemmers", {})
+    if language not in stemmers:
+        stemmers[language] = snowballstemmer.stemmer(LANGUAGES.get(language, LANGUAGES[DEFAULT_LANGUAGE]))
+    return stemmers[language]
 
 
 @lru_cache(maxsize=262_144)

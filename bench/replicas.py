@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Two service instances on one Redis: the service keeps no state of its own, so replicas add throughput.
+
+    python bench/replicas.py --n 4000            # one instance of 2 workers, then two of 1 worker each
+
+Each layout ingests the same N synthetic articles (bench/synth.py) with 4 concurrent clients spread over
+its instances, then asks for the provenance of edited copies of some of them *through the other
+instance* than the one that stored them. It prints articles/s and whether every copy was traced to the
+right original. All traffic stays on 127.0.0.1; the Redis is a private redis-server (no persistence).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import synth
+from quality import free_port, wait_ready
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def post(url: str, path: str, payload: dict) -> dict:
+    request = urllib.request.Request(url + path, data=json.dumps(payload).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")  # fmt: skip
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    binary = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else "redis-server"
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(workdir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    time.sleep(0.3)
+    return process, f"redis://127.0.0.1:{port}/0"
+
+
+def start_service(redis_url: str, workers: int, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
+    port = free_port()
+    env = {**os.environ, "REDIS_URL": redis_url, "PROVENANCE_KEY_PREFIX": prefix, "PROVENANCE_ACCESS_LOG": ""}
+    log = open(os.environ.get("REPLICAS_LOG", os.devnull), "ab")  # noqa: SIM115 - kept for the process
+    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
+                                "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=log)  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    wait_ready(url, process)
+    return process, url
+
+
+def run_layout(name: str, urls: list[str], articles: list[dict], probes: list[tuple[int, dict]]) -> dict:
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda ia: post(urls[ia[0] % len(urls)], "/v1/articles", ia[1]), enumerate(articles)))
+    ingest_s = time.perf_counter() - t0
+    right = 0
+    for k, query in probes:  # through the instance that did NOT store article k
+        answer = post(urls[(k + 1) % len(urls)], "/v1/provenance", {"body": query["body"]})
+        right += (answer.get("original") or {}).get("id") == query["expect"]
+    return {"layout": name, "articles": len(articles), "ingest_per_s": round(len(articles) / ingest_s, 1),
+            "copies_traced": f"{right}/{len(probes)}"}  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=4000)
+    parser.add_argument("--probes", type=int, default=100)
+    args = parser.parse_args()
+    model = synth.Model()
+    articles = [model.article(1, k) for k in range(1, args.n + 1)]
+    step = max(1, args.n // args.probes)
+    probes = [
+        (k - 1, {"body": model.edited(1, articles[k - 1], k), "expect": articles[k - 1]["id"]})
+        for k in range(1, args.n + 1, step)
+    ]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        redis_process, redis_url = start_redis(Path(tmp))
+        try:
+            for name, layout in (("1 instance x 2 workers", [2]), ("2 instances x 1 worker", [1, 1])):
+                prefix = f"replicas{len(results)}"
+                services = [start_service(redis_url, workers, prefix) for workers in layout]
+                try:
+                    results.append(run_layout(name, [url for _, url in services], articles, probes))
+                finally:
+                    for process, _ in services:
+                        process.send_signal(signal.SIGTERM)
+                        process.wait(timeout=60)
+        finally:
+            redis_process.terminate()
+            redis_process.wait(timeout=10)
+    print(f"python bench/replicas.py --n {args.n} --probes {args.probes}")
+    for r in results:
+        print(f"{r['layout']:24s} {r['ingest_per_s']:7.1f} articles/s   copies traced through the other "
+              f"instance: {r['copies_traced']}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

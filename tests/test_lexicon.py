@@ -1,0 +1,37 @@
+"""Word weights and stems."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from service import lexicon
+from service.text import tokens
+from tests.factories import HARBOUR, ORCHESTRA
+from tests.regression_texts import TEMPETE
+
+
+def test_stems_meet_across_word_forms() -> None:
+    assert {lexicon.stem(w) for w in ("lied", "lies", "lying")} == {"lie"}
+    assert lexicon.stem("tarifs", "fr") == lexicon.stem("tarif", "fr")
+
+
+def test_weights_rank_names_above_common_words() -> None:
+    assert lexicon.weight("the") == 0.0
+    assert lexicon.weight("ebbers") > lexicon.weight("court") > lexicon.weight("said")
+
+
+def test_languages_are_told_apart() -> None:
+    assert lexicon.detect_language(tokens(HARBOUR)) == "en"
+    assert lexicon.detect_language(tokens(TEMPETE)) == "fr"
+
+
+def test_stemming_from_many_threads_gives_the_same_stems() -> None:
+    """gunicorn's gthread workers stem on several threads at once."""
+    words = sorted(set(tokens(HARBOUR + ORCHESTRA)))
+    expected = [lexicon._stemmer("en").stemWord(w) for w in words]
+
+    def stem_all(_: int) -> list[str]:
+        return [lexicon._stemmer("en").stemWord(w) for w in words * 20][: len(words)]
+
+    with ThreadPoolExecutor(8) as pool:
+        assert all(result == expected for result in pool.map(stem_all, range(32)))
