@@ -31,8 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def post(url: str, path: str, payload: dict) -> dict:
-    request = urllib.request.Request(url + path, data=json.dumps(payload).encode(),
-                                     headers={"Content-Type": "application/json"}, method="POST")  # fmt: skip
+    request = urllib.request.Request(
+        url + path,
+        data=json.dumps(payload).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -40,9 +44,23 @@ def post(url: str, path: str, payload: dict) -> dict:
 def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     binary = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else "redis-server"
-    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                                "--appendonly", "no", "--dir", str(workdir)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = subprocess.Popen(
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(workdir),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     time.sleep(0.3)
     return process, f"redis://127.0.0.1:{port}/0"
 
@@ -51,8 +69,13 @@ def start_service(redis_url: str, workers: int, prefix: str) -> tuple[subprocess
     port = free_port()
     env = {**os.environ, "REDIS_URL": redis_url, "PROVENANCE_KEY_PREFIX": prefix, "PROVENANCE_ACCESS_LOG": ""}
     log = open(os.environ.get("REPLICAS_LOG", os.devnull), "ab")  # noqa: SIM115 - kept for the process
-    process = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port),
-                                "--workers", str(workers)], cwd=ROOT, env=env, stdout=log, stderr=log)  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     return process, url
@@ -67,8 +90,12 @@ def run_layout(name: str, urls: list[str], articles: list[dict], probes: list[tu
     for k, query in probes:  # through the instance that did NOT store article k
         answer = post(urls[(k + 1) % len(urls)], "/v1/provenance", {"body": query["body"]})
         right += (answer.get("original") or {}).get("id") == query["expect"]
-    return {"layout": name, "articles": len(articles), "ingest_per_s": round(len(articles) / ingest_s, 1),
-            "copies_traced": f"{right}/{len(probes)}"}  # fmt: skip
+    return {
+        "layout": name,
+        "articles": len(articles),
+        "ingest_per_s": round(len(articles) / ingest_s, 1),
+        "copies_traced": f"{right}/{len(probes)}",
+    }
 
 
 def main() -> int:
@@ -103,8 +130,10 @@ def main() -> int:
             redis_process.wait(timeout=10)
     print(f"python bench/replicas.py --n {args.n} --probes {args.probes}")
     for r in results:
-        print(f"{r['layout']:24s} {r['ingest_per_s']:7.1f} articles/s   copies traced through the other "
-              f"instance: {r['copies_traced']}")  # fmt: skip
+        print(
+            f"{r['layout']:24s} {r['ingest_per_s']:7.1f} articles/s   copies traced through the other "
+            f"instance: {r['copies_traced']}"
+        )
     return 0
 
 
