@@ -119,6 +119,69 @@ def used_memory(client: redis.Redis, settle: float = 1.0) -> int:
     return int(client.info("memory")["used_memory"])
 
 
+class CpuWatch:
+    """CPU time over a phase, from /proc: the whole machine's, ours (this process and its descendants:
+    the service, its Redis, the private Redis) and the rest ("others": whatever else runs on the machine,
+    which makes the phase's figures worse than they would be on an idle machine). In cores."""
+
+    def __init__(self) -> None:
+        self.machine, self.processes, self.driver = _machine_busy(), _process_times(), time.process_time()
+        self.started = time.monotonic()
+
+    def stop(self) -> dict[str, float] | None:
+        elapsed = time.monotonic() - self.started
+        if not elapsed or self.machine is None:
+            return None
+        now = _process_times()
+        ours = _descendants(now, os.getpid())
+        ours_seconds = sum(now[pid][1] - self.processes.get(pid, (0, now[pid][1]))[1] for pid in ours)
+        machine = (_machine_busy() or 0.0) - self.machine
+        return {
+            "machine_cores": round(machine / elapsed, 2),
+            "ours_cores": round(ours_seconds / elapsed, 2),
+            "driver_cores": round((time.process_time() - self.driver) / elapsed, 2),
+            "others_cores": round(max(0.0, machine - ours_seconds) / elapsed, 2),
+        }
+
+
+def _machine_busy() -> float | None:
+    """Seconds of CPU busy since boot, all cores (the `cpu` line of /proc/stat, less idle and iowait)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]
+    except OSError:
+        return None
+    values = [int(v) for v in fields]
+    return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def _process_times() -> dict[int, tuple[int, float]]:
+    """pid -> (parent pid, CPU seconds used so far), for every process."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[int, float]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        out[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks)
+    return out
+
+
+def _descendants(processes: dict[int, tuple[int, float]], root: int) -> set[int]:
+    found = {root}
+    grew = True
+    while grew:
+        grew = False
+        for pid, (parent, _) in processes.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found & processes.keys()
+
+
 def key_breakdown(
     client: redis.Redis, classify: Callable[[str], str], match: str = "*", max_seconds: float = 300
 ) -> dict[str, Any]:
@@ -434,13 +497,13 @@ def service_ingest(args: argparse.Namespace, model: synth.Model, base_url: str, 
 
     stop = threading.Event()
     progress("service ingest", tally, args.n, stop)
-    started, cpu = time.monotonic(), time.process_time()
+    started, cpu = time.monotonic(), CpuWatch()
     run_clients(args.clients, work, base_url)
-    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu
+    elapsed = time.monotonic() - started
     stop.set()
     done = len(tally.finished)
     return {
-        "driver_cpu_share": round(cpu / elapsed, 3) if elapsed else None,  # of one core
+        "cpu": cpu.stop(),
         "articles": done,
         "seconds": round(elapsed, 1),
         "articles_per_s": done / elapsed if elapsed else None,
@@ -507,10 +570,10 @@ def service_queries(args: argparse.Namespace, queries: list[dict[str, Any]], bas
                     "fresh", seconds, none=int(original is None), **{f"fresh_{answer['verdict']}": 1}
                 )
 
-    started = time.monotonic()
+    started, cpu = time.monotonic(), CpuWatch()
     run_clients(args.clients, work, base_url)
     elapsed = time.monotonic() - started
-    return query_report(tally, elapsed, feed)
+    return {**query_report(tally, elapsed, feed), "cpu": cpu.stop()}
 
 
 def query_report(tally: Tally, elapsed: float, feed: Feed | None) -> dict[str, Any]:
