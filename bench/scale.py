@@ -65,6 +65,7 @@ SYSTEM_REDIS = Path("/usr/bin/redis-server")
 PROGRESS_EVERY = 30.0  # seconds between progress lines on stderr
 # SIGUSR1 ends the ingest phase under way early (the run goes on with what was ingested); Ctrl-C aborts.
 END_PHASE = threading.Event()
+OTHERS_WARNING = 0.2  # cores used by other processes during a phase that make its figures suspect
 TARGETS = {"ingest": 5.0, "p99_ms": 20.0, "memory": 1 / 3}  # the goals, printed beside the ratios
 
 
@@ -798,7 +799,7 @@ def measure_peer(
         progress("peer ingest", tally, args.n, stop)
         deadline = time.monotonic() + args.max_seconds
         busy = 0.0
-        started = time.monotonic()
+        started, cpu = time.monotonic(), CpuWatch()
         stopped = ""
         END_PHASE.clear()
         for article in article_source(args, model):
@@ -813,6 +814,7 @@ def measure_peer(
         stop.set()
         done = len(tally.finished)
         report["ingest"] = {
+            "cpu": cpu.stop(),
             "articles": done,
             "seconds": round(time.monotonic() - started, 1),
             "busy_seconds": round(busy, 1),
@@ -834,7 +836,7 @@ def measure_peer(
         queries = queries_for(done)
         log(f"peer: {len(queries)} queries in process")
         qtally = Tally()
-        started = time.monotonic()
+        started, cpu = time.monotonic(), CpuWatch()
         deadline = started + args.max_seconds
         for query in queries:
             if time.monotonic() > deadline:
@@ -848,8 +850,7 @@ def measure_peer(
                 )
             else:
                 qtally.record("fresh", seconds, none=int(not found), **{"fresh_candidates": len(found)})
-        report["queries"] = query_report(qtally, time.monotonic() - started, None)
-        # For the peer "named right" means: the article is among the LSH candidates; "found nothing": none.
+        report["queries"] = {**query_report(qtally, time.monotonic() - started, None), "cpu": cpu.stop()}
         client.close()
     return report
 
@@ -921,6 +922,13 @@ def print_report(report: dict[str, Any]) -> None:
     row("queries/s", lambda p: fmt(p["queries"]["queries_per_s"]))
     row("match: right original", lambda p: fmt(100 * p["queries"]["match_named_right"], "%"))
     row("fresh: nothing found", lambda p: fmt(100 * p["queries"]["fresh_found_nothing"], "%"))
+    for phase, name in (("ingest", "ingest"), ("queries", "query")):
+        row(
+            f"CPU cores {name}: ours / others",
+            lambda p, phase=phase: (
+                f"{p[phase]['cpu']['ours_cores']:.2f} / {p[phase]['cpu']['others_cores']:.2f}"
+            ),
+        )
     row("errors (ingest, query)", lambda p: f"{p['ingest'].get('errors', 0)}, {p['queries']['errors']}")
     width = max(len(label) for label, _ in rows)
     widths = [max(len(c), *(len(v[i]) for _, v in rows)) for i, c in enumerate(columns)]
@@ -943,6 +951,12 @@ def print_report(report: dict[str, Any]) -> None:
             if part and part[phase].get("stopped"):
                 print(
                     f"{name}: {phase} stopped early ({part[phase]['stopped']}): figures cover what was done"
+                )
+            others = ((part or {}).get(phase, {}).get("cpu") or {}).get("others_cores") or 0
+            if others > OTHERS_WARNING:
+                print(
+                    f"{name}: other processes used {others:.2f} cores during {phase}: "
+                    "its figures are worse than on an otherwise idle machine"
                 )
     if service:
         extra = service["ingest"].get("ingest_verdicts")

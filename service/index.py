@@ -327,10 +327,6 @@ class Index:
         ref = self.ref_of(article_id)
         return self.articles([ref]).get(ref) if ref is not None else None
 
-    def get_many_by_id(self, article_ids: Iterable[str]) -> dict[str, Article]:
-        refs = [r for r in (self.ref_of(i) for i in dict.fromkeys(article_ids)) if r is not None]
-        return {a.id: a for a in self.articles(refs).values()}
-
     def articles(self, refs: Iterable[Ref]) -> dict[Ref, Article]:
         """Whole records of many articles, with their lineage, in one round trip."""
         refs = list(refs)

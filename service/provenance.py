@@ -41,10 +41,6 @@ class Provenance:
     score: float
     matches: list[Match]
 
-    @classmethod
-    def none(cls) -> Provenance:
-        return cls(verdict="none", original=None, score=0.0, matches=[])
-
 
 @dataclass
 class Query:
