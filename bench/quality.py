@@ -34,11 +34,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(url: str, server: subprocess.Popen[bytes], timeout: float = 60) -> None:
+def wait_ready(
+    url: str, server: subprocess.Popen[bytes], timeout: float = 60, log_path: Path | None = None
+) -> None:
+    """Until /readyz answers 200; the end of the server's log, if given, explains an early exit."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit("provenance serve exited before it was ready")
+            tail = log_path.read_text(errors="replace")[-2000:] if log_path else ""
+            raise SystemExit(f"provenance serve exited before it was ready\n{tail}")
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
                 if response.status == 200:

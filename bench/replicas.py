@@ -17,7 +17,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
 from quality import free_port, wait_ready
+from scale import PrivateRedis, default_redis_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,30 +39,6 @@ def post(url: str, path: str, payload: dict) -> dict:
     )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    binary = "/usr/bin/redis-server" if Path("/usr/bin/redis-server").exists() else "redis-server"
-    process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(workdir),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    time.sleep(0.3)
-    return process, f"redis://127.0.0.1:{port}/0"
 
 
 def start_service(redis_url: str, workers: int, prefix: str) -> tuple[subprocess.Popen[bytes], str]:
@@ -113,21 +89,17 @@ def main() -> int:
         for k in range(1, args.n + 1, step)
     ]
     results = []
-    with tempfile.TemporaryDirectory() as tmp:
-        redis_process, redis_url = start_redis(Path(tmp))
-        try:
-            for name, layout in (("1 instance x 2 workers", [2]), ("2 instances x 1 worker", [1, 1])):
-                prefix = f"replicas{len(results)}"
-                services = [start_service(redis_url, workers, prefix) for workers in layout]
-                try:
-                    results.append(run_layout(name, [url for _, url in services], articles, probes))
-                finally:
-                    for process, _ in services:
-                        process.send_signal(signal.SIGTERM)
-                        process.wait(timeout=60)
-        finally:
-            redis_process.terminate()
-            redis_process.wait(timeout=10)
+    with PrivateRedis(default_redis_server()) as private_redis:
+        redis_url = private_redis.url
+        for name, layout in (("1 instance x 2 workers", [2]), ("2 instances x 1 worker", [1, 1])):
+            prefix = f"replicas{len(results)}"
+            services = [start_service(redis_url, workers, prefix) for workers in layout]
+            try:
+                results.append(run_layout(name, [url for _, url in services], articles, probes))
+            finally:
+                for process, _ in services:
+                    process.send_signal(signal.SIGTERM)
+                    process.wait(timeout=60)
     print(f"python bench/replicas.py --n {args.n} --probes {args.probes}")
     for r in results:
         print(

@@ -27,7 +27,9 @@ AOF on); `--service-redis private` gives it a private redis-server of the same b
 instead (no persistence), `--service-redis redis://…/DB` an existing Redis (under a key prefix of its
 own, deleted afterwards; used_memory is then server-wide: keep that Redis otherwise idle). The service
 is stopped before the peer runs, so the two never share the two cores. Traffic goes to 127.0.0.1 only;
-every phase stops at --max-seconds.
+every phase stops at --max-seconds; `kill -USR1` ends an ingest phase early and the run goes on with what
+was ingested. Each phase reports the CPU it used and the CPU other processes used meanwhile (the machine
+is shared), and each Redis its PING round trip. bench/README.md says what every figure means.
 """
 
 from __future__ import annotations
@@ -59,12 +61,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools
 
 import synth
+from quality import wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_REDIS = Path("/usr/bin/redis-server")
 PROGRESS_EVERY = 30.0  # seconds between progress lines on stderr
 # SIGUSR1 ends the ingest phase under way early (the run goes on with what was ingested); Ctrl-C aborts.
 END_PHASE = threading.Event()
+MIN_CPU_WATCH = 5.0  # seconds: shorter phases get no CPU figures
 OTHERS_WARNING = 0.2  # cores used by other processes during a phase that make its figures suspect
 TARGETS = {"ingest": 5.0, "p99_ms": 20.0, "memory": 1 / 3}  # the issue's goals, printed beside the ratios
 
@@ -111,7 +115,19 @@ def redis_facts(client: redis.Redis) -> dict[str, Any]:
         "version": info.get("redis_version"),
         "allocator": info.get("mem_allocator"),
         "persistence": "aof" if info.get("aof_enabled") else "none",
+        "ping_us": ping_us(client),
     }
+
+
+def ping_us(client: redis.Redis, count: int = 2000) -> float:
+    """Median PING round trip in microseconds: the datasketch peer makes ~77 round trips per article, so
+    its rate follows this closely (it has varied 2-3x on the same machine from one hour to the next)."""
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        client.ping()
+        times.append(time.perf_counter() - started)
+    return round((percentile(times, 50) or 0) * 1e6, 1)
 
 
 def used_memory(client: redis.Redis, settle: float = 1.0) -> int:
@@ -131,8 +147,8 @@ class CpuWatch:
 
     def stop(self) -> dict[str, float] | None:
         elapsed = time.monotonic() - self.started
-        if not elapsed or self.machine is None:
-            return None
+        if elapsed < MIN_CPU_WATCH or self.machine is None:
+            return None  # /proc counts in ticks of 10 ms: too coarse for a phase of a few seconds
         now = _process_times()
         ours = _descendants(now, os.getpid())
         ours_seconds = sum(now[pid][1] - self.processes.get(pid, (0, now[pid][1]))[1] for pid in ours)
@@ -633,7 +649,7 @@ def served(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str]]:
         )
         try:
             base_url = f"http://127.0.0.1:{port}"
-            wait_ready(base_url, server, log_path)
+            wait_ready(base_url, server, timeout=90, log_path=log_path)
             redis_url = env.get("REDIS_URL") or embedded_url(log_path)
             log(f"service at {base_url} ({args.workers} workers), Redis at {redis_url}")
             yield base_url, redis_url, f"{prefix}:*"
@@ -652,22 +668,6 @@ def served(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str]]:
 def _cleanup_prefix(url: str, prefix: str, glob: str = ":*") -> None:
     client = redis.Redis.from_url(url)
     log(f"deleted {delete_matching(client, prefix + glob)} keys {prefix}{glob} from {url}")
-
-
-def wait_ready(base_url: str, server: subprocess.Popen[bytes], log_path: Path, timeout: float = 90) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"provenance serve exited before it was ready:\n{log_path.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(base_url + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("provenance serve was not ready in time")
 
 
 def embedded_url(log_path: Path) -> str | None:
@@ -907,6 +907,7 @@ def print_report(report: dict[str, Any]) -> None:
         rows.append((label, values))
 
     row("Redis", lambda p: f"{p['redis']['version']} {p['redis']['allocator']} {p['redis']['persistence']}")
+    row("Redis PING round trip µs", lambda p: fmt(p["redis"]["ping_us"]))
     row("articles ingested", lambda p: fmt(p["ingest"]["articles"]))
     row("ingest articles/s", lambda p: fmt(p["ingest"]["articles_per_s"]))
     row("ingest s", lambda p: fmt(p["ingest"]["seconds"]))

@@ -43,3 +43,16 @@ def make_article(**overrides: Any) -> dict[str, Any]:
     }
     article.update(overrides)
     return article
+
+
+def with_boilerplate(body: str) -> str:
+    """A republisher's copy: a byline, an ad slot, a "read more" line and a copyright line added."""
+    paras = body.split("\n\n")
+    paras.insert(2, "Advertisement")
+    lines = [
+        "By Staff Reporter | Metro Wire",
+        *paras,
+        "Read more at Metro Wire.",
+        "(c) 2025 all rights reserved",
+    ]
+    return "\n\n".join(lines)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from tests.factories import HARBOUR, ORCHESTRA, make_article
+from tests.factories import HARBOUR, ORCHESTRA, make_article, with_boilerplate
 
 
 def as_page(title: str, body: str) -> str:
@@ -14,21 +14,6 @@ def as_page(title: str, body: str) -> str:
         f"<html><head><title>{title}</title><script>track()</script></head><body><nav><a href='/'>Home</a>"
         f"</nav><article><h1>{title}</h1>{paras}</article><aside>Most read: weather</aside>"
         "<footer>Copyright. Terms. Privacy.</footer></body></html>"
-    )
-
-
-def with_boilerplate(body: str) -> str:
-    paras = body.split("\n\n")
-    paras.insert(2, "Advertisement")
-    return "\n".join(
-        [
-            "By Staff Reporter | Metro Wire",
-            "",
-            *paras,
-            "",
-            "Read more at Metro Wire.",
-            "(c) 2025 all rights reserved",
-        ]
     )
 
 

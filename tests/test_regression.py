@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.factories import with_boilerplate
 from tests.regression_texts import DERIVED, ORIGINALS, PARTIAL_REUSES
 
 PUBLISHED = {
@@ -79,19 +80,6 @@ def named(answer: dict[str, Any]) -> str | None:
 def summary_of(answer: dict[str, Any]) -> str:
     matches = ", ".join(f"{m['id']}:{m['relation']}:{m['score']:.3f}" for m in answer["matches"])
     return f"verdict={answer['verdict']} original={named(answer)} score={answer['score']:.3f} [{matches}]"
-
-
-def with_boilerplate(body: str) -> str:
-    paras = body.split("\n\n")
-    paras.insert(3, "Advertisement")
-    return "\n\n".join(
-        [
-            "By Staff Reporter | Metro Wire",
-            *paras,
-            "Read more at Metro Wire.",
-            "(c) 2025 Metro Wire. All rights reserved.",
-        ]
-    )
 
 
 QUOTE = re.compile(r'"([^"]+)"|“([^”]+)”|«\s*([^»]+?)\s*»|„([^“]+)“')
