@@ -77,7 +77,7 @@ class ProvenanceService:
         """Store an article (idempotent per id) and answer its provenance against earlier articles."""
         article_id = data.get("id") or uuid.uuid4().hex
         content_hash = _content_hash(data)
-        existing = self.index.get(article_id) if self.index.ref_of(article_id) else None
+        existing = self.index.get(article_id)  # one id lookup when it is new
         if existing is not None:
             return self._resubmitted(existing, content_hash)
         text = self.prepare(data["body"], data["format"])
