@@ -462,7 +462,7 @@ def probe_batch(base_url: str) -> bool:
     """Whether the service has POST /v1/articles:batch (404 or 405 means it has not)."""
     client = Client(base_url, timeout=30)
     try:
-        status, _, _ = client.post("/v1/articles:batch", {"articles": []})
+        status, _, _ = client.post("/v1/articles:batch", [])
     finally:
         client.close()
     return status not in (404, 405)
@@ -499,7 +499,7 @@ def service_ingest(args: argparse.Namespace, model: synth.Model, base_url: str, 
         while (item := feed.next()) is not None:
             try:
                 if batch > 1:
-                    status, data, seconds = client.post("/v1/articles:batch", {"articles": item})
+                    status, data, seconds = client.post("/v1/articles:batch", item)  # a JSON array
                     items = len(item)
                 else:
                     status, data, seconds = client.post("/v1/articles", item)
@@ -542,7 +542,7 @@ def verdicts(data: bytes, batch: bool) -> dict[str, int]:
         return {"unparsed": 1}
     if not batch:
         return {answer.get("provenance", {}).get("verdict", "missing"): 1}
-    items = answer if isinstance(answer, list) else answer.get("results") or answer.get("articles") or []
+    items = answer.get("items") or [] if isinstance(answer, dict) else []
     counts: Counter[str] = Counter()
     for item in items:
         if isinstance(item, dict):
