@@ -9,7 +9,7 @@ import redis
 from flask import Flask
 
 from service import errors
-from service.api import articles, batch, health, provenance
+from service.api import articles, batch, health, listing, provenance
 from service.config import Config
 from service.core import ProvenanceService
 
@@ -53,6 +53,6 @@ def create_app(
     service = ProvenanceService(client or redis_client(settings), settings)
     app.extensions[EXTENSION] = service
     errors.init_app(app)
-    for blueprint in (articles.bp, batch.bp, provenance.bp, health.bp):
+    for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp):
         app.register_blueprint(blueprint)
     return app

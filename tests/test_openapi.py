@@ -520,3 +520,18 @@ def test_batch_answers_the_declared_shape_for_every_kind_of_item(client: Any, ch
         "/v1/articles:batch",
         "post",
     )
+
+
+def test_listing_answers_the_declared_shapes_and_pages_to_the_end(client: Any, check_response: Check) -> None:
+    for n in range(3):
+        client.post("/v1/articles", json=make_article(id=f"list/{n}"))
+    first = client.get("/v1/articles?limit=2")
+    page = check_response(first, "/v1/articles", "get")
+    assert [a["id"] for a in page["items"]] == ["list/0", "list/1"]
+    assert page["items"][0]["text"] == HARBOUR
+    last = check_response(client.get(f"/v1/articles?cursor={page['next_cursor']}"), "/v1/articles", "get")
+    assert [a["id"] for a in last["items"]] == ["list/2"] and last["next_cursor"] is None
+    for query in ("limit=0", "limit=1001", "limit=x", "cursor=bogus", "other=1"):
+        invalid = client.get(f"/v1/articles?{query}")
+        assert invalid.status_code == 422, query
+        check_response(invalid, "/v1/articles", "get")
