@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask
 
-from service import errors
+from service import access, errors
 from service.api import articles, batch, health, listing, provenance
 from service.config import Config
 from service.core import ProvenanceService
@@ -53,6 +53,7 @@ def create_app(
     service = ProvenanceService(client or redis_client(settings), settings)
     app.extensions[EXTENSION] = service
     errors.init_app(app)
+    access.init_app(app, settings)  # before the blueprints: keys and rate limits are checked first
     for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp):
         app.register_blueprint(blueprint)
     return app

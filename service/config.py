@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
+from limits import RateLimitItem, parse_many
+
 from service import thresholds
 
 Number = TypeVar("Number", int, float)
@@ -23,6 +25,46 @@ def _env_number(name: str, default: Number) -> Number:
         raise ValueError(f"{name} must be a number like {default!r}, got {raw!r}") from None
 
 
+API_KEY_SCOPES = ("read", "write")
+DEFAULT_RATE_LIMIT = "600 per minute"
+
+
+def parse_api_keys(raw: str) -> dict[str, str]:
+    """PROVENANCE_API_KEYS (`<key>:<scope>,...`) as {key: scope}; blank means no keys. An error names the
+    entry by its position, never by its text: that holds a key."""
+    if not raw.strip():
+        return {}
+    keys: dict[str, str] = {}
+    for number, entry in enumerate(raw.split(","), start=1):
+        key, colon, scope = (part.strip() for part in entry.rpartition(":"))
+        where = f"PROVENANCE_API_KEYS entry {number}"
+        if not colon:
+            raise ValueError(f"{where} is not <key>:<scope>")
+        if not key:
+            raise ValueError(f"{where} has an empty key")
+        if scope not in API_KEY_SCOPES:
+            raise ValueError(f"{where} has an unknown scope: use read or write")
+        if not all("!" <= c <= "~" for c in key):
+            raise ValueError(f"{where} has a key that is not printable ASCII without spaces")
+        if key in keys:
+            raise ValueError(f"{where} repeats the key of an earlier entry")
+        keys[key] = scope
+    return keys
+
+
+def parse_rate_limit(raw: str) -> list[RateLimitItem]:
+    """PROVENANCE_RATE_LIMIT as limits' items ("600 per minute", "10/second;600/hour"); none when off."""
+    if raw.strip().lower() in ("", "off"):
+        return []
+    try:
+        items = parse_many(raw)
+    except ValueError:
+        items = []
+    if not items or any(item.amount < 1 for item in items):
+        raise ValueError(f"PROVENANCE_RATE_LIMIT must be like '600 per minute' or 'off', got {raw!r}")
+    return items
+
+
 @dataclass(frozen=True)
 class Config:
     """The service's settings. `from_env()` reads them; tests build one with overrides."""
@@ -37,6 +79,8 @@ class Config:
     max_batch_bytes: int = 32 * 1024 * 1024
     redis_socket_timeout: float = 2.0
     fingerprint_cache_ttl: int = 3600
+    api_keys: str = field(default="", repr=False)  # `<key>:<scope>,...`; never printed
+    rate_limit: str = DEFAULT_RATE_LIMIT
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
 
     @classmethod
@@ -52,6 +96,8 @@ class Config:
             max_batch_bytes=_env_number("PROVENANCE_MAX_BATCH_BYTES", 32 * 1024 * 1024),
             redis_socket_timeout=_env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
             fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
+            api_keys=os.environ.get("PROVENANCE_API_KEYS", ""),
+            rate_limit=os.environ.get("PROVENANCE_RATE_LIMIT", DEFAULT_RATE_LIMIT),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:
@@ -78,4 +124,6 @@ class Config:
             raise ValueError("PROVENANCE_REDIS_TIMEOUT must be positive")
         if not self.key_prefix or any(c in self.key_prefix for c in "{}: "):
             raise ValueError("PROVENANCE_KEY_PREFIX must be non-empty, without braces, colons or spaces")
+        parse_api_keys(self.api_keys)
+        parse_rate_limit(self.rate_limit)
         return self
