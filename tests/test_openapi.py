@@ -423,6 +423,57 @@ def test_unreachable_redis_gets_declared_503_problems_with_retry_after(
     assert check_response(client.get("/healthz"), "/healthz", "get") == {"status": "ok"}
 
 
+# ------------------------------------------------------------ access control: 401, 403 and 429 as declared
+
+V1_OPERATIONS = [
+    ("get", "/v1/articles", "/v1/articles", None),
+    ("post", "/v1/articles", "/v1/articles", make_article()),
+    ("get", "/v1/articles/bbc/business/001", "/v1/articles/{id}", None),
+    ("delete", "/v1/articles/bbc/business/001", "/v1/articles/{id}", None),
+    ("get", "/v1/articles/bbc/business/001/provenance", "/v1/articles/{id}/provenance", None),
+    ("post", "/v1/articles:batch", "/v1/articles:batch", [make_article()]),
+    ("post", "/v1/provenance", "/v1/provenance", {"body": HARBOUR}),
+]
+WRITES = {("/v1/articles", "post"), ("/v1/articles/{id}", "delete"), ("/v1/articles:batch", "post")}
+
+
+@pytest.fixture
+def rate_limit_counters(redis: Any, key_prefix: str) -> Iterator[None]:
+    """Removes the rate-limit counters of the test's prefix (flask-limiter's keys, outside the prefix)."""
+    yield
+    for key in redis.scan_iter(match=f"LIMITS:LIMITER/{key_prefix}/*"):
+        redis.delete(key)
+
+
+def test_every_v1_operation_declares_its_401_and_403_problems(
+    app_config: dict[str, Any], check_response: Check, rate_limit_counters: None
+) -> None:
+    client = create_app({**app_config, "api_keys": "reader-key:read"}).test_client()
+    for method, url, path, payload in V1_OPERATIONS:
+        unauthorized = getattr(client, method)(url, json=payload)
+        assert unauthorized.status_code == 401, url
+        check_response(unauthorized, path, method)
+        answer = getattr(client, method)(url, json=payload, headers={"Authorization": "Bearer reader-key"})
+        if (path, method) in WRITES:
+            assert answer.status_code == 403, url
+            check_response(answer, path, method)
+        else:
+            assert answer.status_code in (200, 404), url
+
+
+def test_every_v1_operation_declares_its_429_problem_with_retry_after(
+    app_config: dict[str, Any], check_response: Check, rate_limit_counters: None
+) -> None:
+    client = create_app({**app_config, "rate_limit": "1 per hour"}).test_client()
+    assert client.get("/v1/articles").status_code == 200
+    for method, url, path, payload in V1_OPERATIONS:
+        response = getattr(client, method)(url, json=payload)
+        assert response.status_code == 429, url
+        check_response(response, path, method)
+        assert re.fullmatch(r"\d+", response.headers["Retry-After"])
+    assert check_response(client.get("/healthz"), "/healthz", "get") == {"status": "ok"}
+
+
 # ------------------------------------------------------------ request schemas agree with the service
 
 _TOO_LONG_ID = "a" * 201
