@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--lineage", action="store_true", help="also trace every article again and fix its lineage"
     )
     p.set_defaults(func=reindex)
+    from service.client_cli import add_commands
+
+    add_commands(parser, commands)  # submit, check, import, export: over HTTP, through service.client
     return parser
 
 
