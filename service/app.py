@@ -9,7 +9,7 @@ import redis
 from flask import Flask
 
 from service import access, errors
-from service.api import articles, batch, health, listing, provenance
+from service.api import articles, batch, health, listing, pages, provenance
 from service.config import Config
 from service.core import ProvenanceService
 
@@ -54,6 +54,6 @@ def create_app(
     app.extensions[EXTENSION] = service
     errors.init_app(app)
     access.init_app(app, settings)  # before the blueprints: keys and rate limits are checked first
-    for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp):
+    for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app

@@ -143,6 +143,9 @@ def check_response(spec: dict[str, Any], registry: Registry) -> Check:
             assert media_type == PROBLEM
         if media_type == "application/yaml":
             return response.get_data(as_text=True)
+        if media_type == "text/html":  # the pages at / and /docs (tests/test_pages.py looks inside)
+            assert response.get_data(as_text=True).lstrip().lower().startswith("<!doctype html>")
+            return response.get_data(as_text=True)
         body = response.get_json()
         schema_pointer = f"{pointer}/content/{_escape(media_type)}/schema"
         assert _errors(_validator(registry, schema_pointer), body) == []
@@ -235,6 +238,13 @@ def test_every_example_in_the_spec_satisfies_its_schema(spec: dict[str, Any], re
 def test_app_serves_this_document_at_openapi_yaml(client: Any, check_response: Check) -> None:
     response = client.get("/openapi.yaml")
     assert check_response(response, "/openapi.yaml", "get") == SPEC_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", ["/", "/docs"])
+def test_pages_answer_the_declared_html(client: Any, check_response: Check, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    check_response(response, path, "get")
 
 
 # ------------------------------------------------------------ real answers against the declared schemas

@@ -1,0 +1,478 @@
+// The editor page: traces a pasted text with POST /v1/provenance (nothing is stored), then shows the
+// verdict, the original, the reused passages side by side, the shared quotes and the original's lineage
+// (GET /v1/articles/{id} and GET /v1/articles/{id}/provenance). No framework, no build step; loaded as a
+// file so that the page runs under `Content-Security-Policy: default-src 'self'`.
+"use strict";
+
+(function () {
+  const API = document.body.dataset.api || "/v1";
+  const KEY_STORE = "provenance.apiKey";
+  const VERDICTS = {
+    duplicate: ["Duplicate", "The text is the original, apart from formatting, markup, boilerplate and headline."],
+    near_duplicate: ["Near duplicate", "The text is the original with light edits or cuts."],
+    rewrite: ["Rewrite", "The text re-expresses the original, sentence by sentence, in other words."],
+    partial: ["Partial reuse", "Only part of the text comes from the original; the rest is new."],
+    none: ["No original found", "No indexed article shows evidence that this text derives from it."],
+  };
+  const $ = (id) => document.getElementById(id);
+
+  // ------------------------------------------------------------------ talking to the JSON API
+
+  class Problem extends Error {
+    constructor(status, title, detail, errors) {
+      super(detail || title);
+      this.status = status;
+      this.title = title;
+      this.detail = detail;
+      this.errors = errors || null;
+    }
+  }
+
+  async function api(method, path, body) {
+    const headers = { Accept: "application/json, application/problem+json" };
+    const key = sessionStorage.getItem(KEY_STORE);
+    if (key) headers.Authorization = "Bearer " + key;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let response;
+    try {
+      response = await fetch(API + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        credentials: "same-origin",
+      });
+    } catch (err) {
+      throw new Problem(0, "The service could not be reached", String(err && err.message ? err.message : err));
+    }
+    let payload = null;
+    if ((response.headers.get("Content-Type") || "").includes("json")) {
+      try {
+        payload = await response.json();
+      } catch (err) {
+        payload = null;
+      }
+    }
+    if (!response.ok) {
+      if (payload && typeof payload === "object") {
+        throw new Problem(response.status, payload.title || response.statusText, payload.detail || "", payload.errors);
+      }
+      throw new Problem(response.status, response.statusText || "Error", "The service answered HTTP " + response.status + ".");
+    }
+    return payload;
+  }
+
+  function articlePath(id) {
+    return "/articles/" + id.split("/").map(encodeURIComponent).join("/");
+  }
+
+  // ------------------------------------------------------------------ the text as the service sees it
+
+  // The service's service/text.py normalise() and drop_boilerplate() for plain text, so that passage
+  // offsets (code points of the cleaned text) fall on the same characters here.
+  const ZERO_WIDTH = /[\u200b\u200c\u200d\u2060\ufeff\u00ad]/gu;
+  const SPACE = /[\s\x1c-\x1f\x85]+/u;
+  const BOILERPLATE_LINE = new RegExp(
+    "^(?:advertisement|advertising|sponsored(?: content)?|anzeige|publicit[eé]|publicidad" +
+      "|(?:by|par|por|von) [^.!?]{0,80}\\|[^.!?]*" +
+      "|(?:read|see) (?:more|also)\\b.*" +
+      "|(?:lire|voir) aussi\\b.*|lea tambi[eé]n\\b.*|mehr zum thema\\b.*" +
+      "|(?:\\(c\\)|©|copyright) .*|.*\\ball rights reserved\\.?" +
+      "|share (?:this|on)\\b.*|click here\\b.*|sign up\\b.*newsletter.*" +
+      "|related(?: (?:articles|stories))?:?)$",
+    "iu"
+  );
+
+  function cleanText(body) {
+    const text = body.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/\r\n?/g, "\n");
+    const lines = text.split("\n").map((line) => line.split(SPACE).filter(Boolean).join(" "));
+    const kept = lines.join("\n").trim().split("\n").filter((line) => !BOILERPLATE_LINE.test(line.trim()));
+    return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+  }
+
+  // ------------------------------------------------------------------ rendering helpers
+
+  function el(tag, props, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(props || {})) {
+      if (value === null || value === undefined || value === false) continue;
+      if (name === "className") node.className = value;
+      else if (name === "dataset") Object.assign(node.dataset, value);
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(child instanceof Node ? child : String(child));
+    }
+    return node;
+  }
+
+  function formatDate(iso) {
+    if (!iso) return "unknown";
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return iso;
+    return date.toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }) + " UTC";
+  }
+
+  function timeEl(iso) {
+    return el("time", { datetime: iso }, formatDate(iso));
+  }
+
+  function formatScore(score) {
+    return typeof score === "number" ? score.toFixed(2) : "–";
+  }
+
+  function label(verdict) {
+    return (VERDICTS[verdict] || [verdict])[0];
+  }
+
+  function articleName(article) {
+    return article.title || article.id;
+  }
+
+  // ------------------------------------------------------------------ the two panes
+
+  // Spans of one side ([start, end) in code points), sorted, overlaps clipped: a pane shows each character once.
+  function spansOf(passages, side) {
+    const spans = passages
+      .map((p, i) => ({
+        start: p[side + "_start"],
+        end: p[side + "_end"],
+        kind: p.kind === "verbatim" ? "verbatim" : "reworded",
+        pair: i + 1,
+        passage: p,
+      }))
+      .sort((a, b) => a.start - b.start || a.end - b.end);
+    let reached = 0;
+    const kept = [];
+    for (const span of spans) {
+      const start = Math.max(span.start, reached);
+      if (span.end > start) {
+        kept.push({ ...span, start });
+        reached = span.end;
+      }
+    }
+    return kept;
+  }
+
+  function describe(span, side) {
+    const p = span.passage;
+    const other = side === "query" ? "the original" : "your text";
+    const at = side === "query" ? [p.match_start, p.match_end] : [p.query_start, p.query_end];
+    return (
+      "Passage " + span.pair + ", " + span.kind + " (similarity " + formatScore(p.similarity) + "); in " +
+      other + " at characters " + at[0] + "–" + at[1]
+    );
+  }
+
+  function passageEl(span, side, content) {
+    return el(
+      "mark",
+      {
+        className: "passage " + span.kind,
+        tabindex: "0",
+        title: describe(span, side),
+        "aria-label": describe(span, side),
+        dataset: { pair: String(span.pair), kind: span.kind },
+      },
+      el("sup", { className: "pair-no", "aria-hidden": "true" }, String(span.pair)),
+      content
+    );
+  }
+
+  // The pane with the text and its passages highlighted in place.
+  function renderText(pane, text, spans, side) {
+    const chars = Array.from(text); // offsets are code points, as in Python
+    let at = 0;
+    pane.classList.remove("outline");
+    pane.replaceChildren();
+    for (const span of spans) {
+      if (span.start > at) pane.append(chars.slice(at, span.start).join(""));
+      pane.append(passageEl(span, side, chars.slice(span.start, span.end).join("")));
+      at = span.end;
+    }
+    if (at < chars.length) pane.append(chars.slice(at).join(""));
+  }
+
+  // Without the text: where each passage sits, and what lies between them.
+  function renderOutline(pane, length, spans, side) {
+    let at = 0;
+    pane.classList.add("outline");
+    pane.replaceChildren();
+    const gap = (from, to) => el("span", { className: "gap" }, "characters " + from + "–" + to + ": not reused");
+    for (const span of spans) {
+      if (span.start > at) pane.append(gap(at, span.start));
+      pane.append(passageEl(span, side, "characters " + span.start + "–" + span.end + " · " + span.kind));
+      at = span.end;
+    }
+    if (length && length > at) pane.append(gap(at, length));
+  }
+
+  function showNote(id, text) {
+    const note = $(id);
+    note.textContent = text || "";
+    note.hidden = !text;
+  }
+
+  function renderQueryPane(request, spans) {
+    const pane = $("query-pane");
+    if (request.format === "text") {
+      const text = cleanText(request.body);
+      const length = Array.from(text).length;
+      if (spans.every((s) => s.end <= length)) {
+        renderText(pane, text, spans, "query");
+        showNote("query-note", "");
+        return;
+      }
+    }
+    renderOutline(pane, null, spans, "query");
+    showNote(
+      "query-note",
+      request.format === "html"
+        ? "The service compared the text it extracted from your HTML; the API does not return that text, " +
+            "so passages are shown by their position in it."
+        : "Passages are shown by their position in the text as the service cleaned it."
+    );
+  }
+
+  function renderOriginalPane(article, spans, length) {
+    const pane = $("original-pane");
+    if (article && typeof article.text === "string") {
+      renderText(pane, article.text, spans, "match");
+      showNote("original-note", "");
+      return;
+    }
+    renderOutline(pane, length, spans, "match");
+    showNote(
+      "original-note",
+      "The API does not return a stored article's text (GET /v1/articles/{id} gives its metadata and length" +
+        (length ? ": " + length + " characters" : "") +
+        "), so the original's passages are shown by their position in it."
+    );
+  }
+
+  // Pointing at or focusing a passage lights up its counterpart and scrolls it into view.
+  function linkPanes() {
+    const panes = [$("query-pane"), $("original-pane")];
+    const activate = (event, on) => {
+      const mark = event.target.closest && event.target.closest("mark.passage");
+      if (!mark) return;
+      for (const node of document.querySelectorAll('mark.passage[data-pair="' + mark.dataset.pair + '"]')) {
+        node.classList.toggle("active", on);
+        if (on && node !== mark) {
+          const pane = node.closest(".pane-text");
+          pane.scrollTop = node.offsetTop - pane.offsetTop - pane.clientHeight / 3;
+        }
+      }
+    };
+    for (const pane of panes) {
+      pane.addEventListener("mouseover", (e) => activate(e, true));
+      pane.addEventListener("mouseout", (e) => activate(e, false));
+      pane.addEventListener("focusin", (e) => activate(e, true));
+      pane.addEventListener("focusout", (e) => activate(e, false));
+    }
+  }
+
+  // ------------------------------------------------------------------ the result
+
+  function renderSummary(answer) {
+    const [name, help] = VERDICTS[answer.verdict] || [answer.verdict, ""];
+    const verdict = $("verdict");
+    verdict.textContent = name;
+    verdict.dataset.verdict = answer.verdict;
+    $("score").textContent = answer.original ? "score " + formatScore(answer.score) : "";
+    $("verdict-help").textContent = help;
+    const original = answer.original;
+    $("original").hidden = !original;
+    if (!original) return;
+    const title = $("original-title");
+    title.replaceChildren(
+      original.url ? el("a", { href: original.url, rel: "noopener noreferrer" }, articleName(original)) : articleName(original)
+    );
+    $("original-id").textContent = original.id;
+    $("original-source").textContent = original.source || "unknown";
+    const date = $("original-date");
+    date.setAttribute("datetime", original.published_at);
+    date.textContent = formatDate(original.published_at);
+    $("original-via-label").hidden = $("original-via").hidden = !original.via;
+    $("original-via").textContent = original.via
+      ? original.via + " (your text reuses it, and it derives from the original)"
+      : "";
+  }
+
+  function renderQuotes(quotes) {
+    const list = $("quotes");
+    list.replaceChildren(...quotes.map((quote) => el("li", {}, el("q", {}, quote.replace(/^["“”«»']+|["“”«»']+$/gu, "")))));
+    if (!quotes.length) list.append(el("li", { className: "empty" }, "None: the texts share no quoted speech word for word."));
+    $("quotes-section").hidden = false;
+  }
+
+  function renderMatches(matches) {
+    $("matches").replaceChildren(
+      ...matches.map((m) =>
+        el(
+          "tr",
+          {},
+          el("td", {}, articleName(m), " ", el("code", {}, m.id)),
+          el("td", {}, m.source || "–"),
+          el("td", {}, timeEl(m.published_at)),
+          el("td", {}, label(m.relation)),
+          el("td", { className: "num" }, formatScore(m.score))
+        )
+      )
+    );
+    $("matches-section").hidden = matches.length === 0;
+  }
+
+  function lineageNode(article, relation, score, extra) {
+    const parts = [el("span", { className: "node-title" }, articleName(article))];
+    parts.push(" · ", article.source || "unknown source", " · ", timeEl(article.published_at));
+    if (relation) parts.push(" · ", el("span", { className: "relation" }, label(relation) + " " + formatScore(score)));
+    parts.push(" ", el("code", {}, article.id));
+    if (extra) parts.push(" ", extra);
+    return parts;
+  }
+
+  async function renderLineage(answer) {
+    const section = $("lineage-section");
+    const list = $("lineage");
+    const original = answer.original;
+    section.hidden = !original;
+    if (!original) return;
+    list.replaceChildren(el("li", { className: "pending" }, "Loading the lineage…"));
+    let stored;
+    try {
+      stored = await api("GET", articlePath(original.id) + "/provenance");
+    } catch (err) {
+      list.replaceChildren(el("li", { className: "error" }, "The lineage could not be read: " + (err.detail || err.message)));
+      return;
+    }
+    const children = (stored.derivatives || []).map((d) =>
+      el("li", { className: "derivative" }, ...lineageNode(d, d.relation, d.score))
+    );
+    const you = el(
+      "li",
+      { className: "you" },
+      el("span", { className: "node-title" }, "Your text"),
+      " (checked, not stored) · ",
+      el("span", { className: "relation" }, label(answer.verdict) + " " + formatScore(answer.score)),
+      original.via ? " · via " : "",
+      original.via ? el("code", {}, original.via) : ""
+    );
+    children.push(you);
+    list.replaceChildren(
+      el(
+        "li",
+        { className: "root" },
+        ...lineageNode(original, null, null, el("span", { className: "badge" }, "original")),
+        el("ol", {}, ...children)
+      )
+    );
+  }
+
+  async function render(request, answer) {
+    renderSummary(answer);
+    const match = answer.original ? answer.matches.find((m) => m.id === answer.original.id) : null;
+    renderMatches(answer.matches);
+    $("evidence").hidden = !match;
+    $("quotes-section").hidden = !match;
+    $("result").hidden = false;
+    const lineage = renderLineage(answer);
+    if (match) {
+      const passages = match.evidence.passages;
+      renderQueryPane(request, spansOf(passages, "query"));
+      let article = null;
+      try {
+        article = await api("GET", articlePath(match.id));
+      } catch (err) {
+        showNote("original-note", "The original could not be read: " + (err.detail || err.message));
+      }
+      renderOriginalPane(article, spansOf(passages, "match"), article ? article.text_length : null);
+      renderQuotes(match.evidence.quotes || []);
+    }
+    await lineage;
+  }
+
+  // ------------------------------------------------------------------ errors and the form
+
+  function showProblem(err) {
+    const box = $("problem");
+    const heading = err.status ? err.title + " (HTTP " + err.status + ")" : err.title;
+    const parts = [el("p", { className: "problem-title" }, el("strong", {}, heading))];
+    if (err.detail) parts.push(el("p", {}, err.detail));
+    if (err.errors) {
+      parts.push(
+        el("ul", {}, ...Object.entries(err.errors).map(([field, messages]) =>
+          el("li", {}, el("code", {}, field), ": ", [].concat(messages).join("; "))))
+      );
+    }
+    if (err.status === 401 || err.status === 403) {
+      parts.push(el("p", {}, "The service asks for an API key: enter it in the API key field and check again."));
+    }
+    box.replaceChildren(...parts);
+    box.hidden = false;
+  }
+
+  function readRequest(form) {
+    const data = new FormData(form);
+    const request = { body: String(data.get("body") || ""), format: String(data.get("format") || "text"), limit: 10 };
+    const title = String(data.get("title") || "").trim();
+    if (title) request.title = title;
+    const published = String(data.get("published_at") || "");
+    if (published) {
+      const date = new Date(published);
+      if (Number.isNaN(date.getTime())) throw new Problem(0, "Invalid date", "The publication time is not a valid date.");
+      request.published_at = date.toISOString();
+    }
+    return request;
+  }
+
+  async function check(event) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const button = $("check");
+    const status = $("status");
+    $("problem").hidden = true;
+    let request;
+    try {
+      request = readRequest(form);
+    } catch (err) {
+      showProblem(err);
+      return;
+    }
+    if (!request.body.trim()) {
+      showProblem(new Problem(0, "Nothing to check", "Paste a text (or the HTML of a page) first."));
+      $("text").focus();
+      return;
+    }
+    button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    status.textContent = "Checking…";
+    try {
+      const answer = await api("POST", "/provenance", request);
+      await render(request, answer);
+      status.textContent = "Done: " + label(answer.verdict) + ".";
+      $("result-heading").focus();
+    } catch (err) {
+      $("result").hidden = true;
+      status.textContent = "";
+      showProblem(err instanceof Problem ? err : new Problem(0, "Something went wrong", String(err)));
+    } finally {
+      button.disabled = false;
+      form.removeAttribute("aria-busy");
+    }
+  }
+
+  function init() {
+    const key = $("api-key");
+    key.value = sessionStorage.getItem(KEY_STORE) || "";
+    key.addEventListener("input", () => {
+      if (key.value) sessionStorage.setItem(KEY_STORE, key.value);
+      else sessionStorage.removeItem(KEY_STORE);
+    });
+    $("result-heading").setAttribute("tabindex", "-1");
+    $("check-form").addEventListener("submit", check);
+    linkPanes();
+  }
+
+  init();
+})();

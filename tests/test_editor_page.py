@@ -1,0 +1,240 @@
+"""The editor page at / and the API docs at /docs in a real browser: Debian's chromium, headless, driven
+through its chromedriver by selenium, against the app on a real HTTP server (werkzeug, in a thread) and
+the real Redis with this test's key prefix. Skipped when chromium or chromium-driver is not installed
+(.ci/run installs them with apt-get when it can) or without ../shared (the seeds)."""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from werkzeug.serving import make_server
+
+from service.app import create_app
+from service.text import clean_text
+from tests.factories import HARBOUR, ORCHESTRA, make_article
+from tests.test_seed import read_seed
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
+WAIT = 20  # seconds: an upper bound for a page to settle, not a pause
+READ_KEY = "ed1tor-k3y-Hn5Rw2"
+
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()),
+    reason="needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver); "
+    ".ci/run installs them with apt-get where apt is available",
+)
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (the test extra)")
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # root in a container has no user namespace for the sandbox
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1400,1000",
+        "--lang=en-GB",
+    ):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
+    yield driver
+    driver.quit()
+
+
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """The app on a real HTTP server (werkzeug, threaded) on a free port of 127.0.0.1: its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def base_url(app: Any) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
+
+
+def console_errors(browser: Any) -> list[str]:
+    """Console messages of level SEVERE since the last call (CSP violations, failed loads, exceptions)."""
+    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def screenshot(browser: Any, name: str) -> Path:
+    """A screenshot of the whole page, below the fold included (Chromium's DevTools protocol)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
+    shot = browser.execute_cdp_cmd(
+        "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
+    )
+    path = ARTIFACTS / name
+    path.write_bytes(base64.b64decode(shot["data"]))
+    return path
+
+
+def pane_text(browser: Any, pane_id: str) -> str:
+    """The pane's text without the passage numbers."""
+    return browser.execute_script(
+        "const pane = document.getElementById(arguments[0]).cloneNode(true);"
+        "pane.querySelectorAll('.pair-no').forEach((n) => n.remove());"
+        "return pane.textContent;",
+        pane_id,
+    )
+
+
+def kinds_in(browser: Any, pane_id: str) -> list[str]:
+    return [
+        mark.get_attribute("data-kind")
+        for mark in browser.find_elements(By.CSS_SELECTOR, f"#{pane_id} mark.passage")
+    ]
+
+
+def paste(browser: Any, text: str) -> None:
+    area = browser.find_element(By.ID, "text")
+    browser.execute_script(
+        "arguments[0].value = arguments[1];arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        area,
+        text,
+    )
+
+
+def test_editor_names_the_seed_original_of_its_rewrite_and_shows_the_evidence(
+    browser: Any, base_url: str, client: Any, shared: Path
+) -> None:
+    title, body = read_seed(shared, "000_154467ce215703c6.txt")
+    _, rewrite = read_seed(shared, "001_929bf0dbc07f75c6.txt")
+    seed = {
+        "id": "seed/000",
+        "title": title,
+        "body": body,
+        "source": "The Canadian Press",
+        "published_at": "2025-10-06T10:00:00Z",
+    }
+    others = [
+        make_article(id="gazette/harbour", published_at="2025-09-01T08:00:00Z"),
+        make_article(id="gazette/orchestra", body=ORCHESTRA, published_at="2025-09-02T08:00:00Z"),
+        {**seed, "id": "wire-copy/poilievre", "source": "Wire Copy", "published_at": "2025-10-07T09:00:00Z"},
+    ]
+    for article in (seed, *others):
+        assert client.post("/v1/articles", json=article).status_code == 201, article["id"]
+    expected = client.post("/v1/provenance", json={"body": rewrite}).get_json()
+    assert expected["original"]["id"] == "seed/000"
+
+    browser.get(base_url + "/")
+    paste(browser, rewrite)
+    browser.find_element(By.ID, "check").click()
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(
+        lambda b: b.find_element(By.ID, "verdict").text and b.find_elements(By.CSS_SELECTOR, "#quotes li")
+    )
+    wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#lineage .pending"))
+
+    verdict = browser.find_element(By.ID, "verdict")
+    assert verdict.get_attribute("data-verdict") == expected["verdict"] == "rewrite"
+    assert verdict.text == "Rewrite"
+    assert browser.find_element(By.ID, "original-id").text == "seed/000"
+    assert browser.find_element(By.ID, "original-source").text == "The Canadian Press"
+    assert title in browser.find_element(By.ID, "original-title").text
+    assert browser.find_element(By.ID, "score").text == f"score {expected['score']:.2f}"
+
+    passages = expected["matches"][0]["evidence"]["passages"]
+    assert set(kinds_in(browser, "query-pane")) == {"verbatim", "reworded"}
+    assert set(kinds_in(browser, "original-pane")) == {"verbatim", "reworded"}
+    assert len(kinds_in(browser, "query-pane")) == len(passages)
+    # The query pane is the text as the service cleaned it, so the offsets fall on the same characters.
+    assert pane_text(browser, "query-pane") == clean_text(rewrite)
+    first = browser.find_element(By.CSS_SELECTOR, "#query-pane mark.passage")
+    first_text = browser.execute_script("return arguments[0].lastChild.textContent", first)
+    assert first_text == clean_text(rewrite)[passages[0]["query_start"] : passages[0]["query_end"]]
+
+    # Focus (the keyboard's way in) on a passage lights up its counterpart in the other pane.
+    browser.execute_script("arguments[0].focus()", first)
+    partner = browser.find_element(By.CSS_SELECTOR, '#original-pane mark.passage[data-pair="1"]')
+    assert "active" in partner.get_attribute("class").split()
+
+    quotes = browser.find_elements(By.CSS_SELECTOR, "#quotes li")
+    assert quotes and not browser.find_elements(By.CSS_SELECTOR, "#quotes li.empty")
+    lineage = browser.find_element(By.ID, "lineage").text
+    assert "seed/000" in lineage and "wire-copy/poilievre" in lineage and "Your text" in lineage
+
+    assert console_errors(browser) == []
+    path = screenshot(browser, "editor-seed.png")
+    assert path.stat().st_size > 10_000
+
+
+def test_editor_shows_the_problem_detail_of_a_rejected_text(browser: Any, base_url: str) -> None:
+    browser.get(base_url + "/")
+    browser.find_element(By.CSS_SELECTOR, 'input[name="format"][value="html"]').click()
+    paste(browser, "<div><p> </p></div>")
+    browser.find_element(By.ID, "check").click()
+    problem = WebDriverWait(browser, WAIT).until(
+        lambda b: (
+            b.find_element(By.ID, "problem") if b.find_element(By.ID, "problem").is_displayed() else None
+        )
+    )
+    assert "422" in problem.text
+    assert "the text is empty once markup and boilerplate are removed" in problem.text
+    assert not browser.find_element(By.ID, "result").is_displayed()
+    # The 422 itself is logged by the browser as a failed load; nothing else may be.
+    assert [e for e in console_errors(browser) if "422" not in e] == []
+
+
+def test_editor_sends_the_api_key_the_service_asks_for(
+    browser: Any, app_config: dict[str, Any], redis: Any
+) -> None:
+    app = create_app({**app_config, "api_keys": f"{READ_KEY}:read"})
+    with serving(app) as base_url:
+        browser.get(base_url + "/")  # the page stays open when /v1 needs a key
+        browser.execute_script("sessionStorage.clear()")
+        paste(browser, HARBOUR)
+        browser.find_element(By.ID, "check").click()
+        problem = WebDriverWait(browser, WAIT).until(
+            lambda b: b.find_element(By.ID, "problem") if b.find_element(By.ID, "problem").text else None
+        )
+        assert "401" in problem.text and "API key" in problem.text
+
+        browser.find_element(By.ID, "api-key").send_keys(READ_KEY)
+        browser.find_element(By.ID, "check").click()
+        verdict = WebDriverWait(browser, WAIT).until(
+            lambda b: b.find_element(By.ID, "verdict") if b.find_element(By.ID, "verdict").text else None
+        )
+        assert verdict.get_attribute("data-verdict") == "none"
+        assert not browser.find_element(By.ID, "problem").is_displayed()
+        assert browser.execute_script("return sessionStorage.getItem('provenance.apiKey')") == READ_KEY
+        browser.execute_script("sessionStorage.clear()")
+    assert [e for e in console_errors(browser) if "401" not in e] == []
+
+
+def test_docs_render_the_openapi_document(browser: Any, base_url: str) -> None:
+    title = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))["info"]["title"]
+    browser.get(base_url + "/docs")
+    heading = WebDriverWait(browser, WAIT).until(
+        lambda b: next(iter(b.find_elements(By.CSS_SELECTOR, ".swagger-ui .info .title")), None)
+    )
+    assert title in heading.text
+    assert browser.find_elements(By.CSS_SELECTOR, ".swagger-ui .opblock")
+    assert browser.find_elements(By.CSS_SELECTOR, '.opblock-summary-path[data-path="/v1/provenance"]')
+    assert console_errors(browser) == []
+    screenshot(browser, "docs.png")
