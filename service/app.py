@@ -8,7 +8,7 @@ from typing import Any
 import redis
 from flask import Flask
 
-from service import access, errors
+from service import access, errors, observability
 from service.api import articles, batch, health, listing, pages, provenance
 from service.config import Config
 from service.core import ProvenanceService
@@ -52,6 +52,7 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]
     service = ProvenanceService(client or redis_client(settings), settings)
     app.extensions[EXTENSION] = service
+    observability.init_app(app, hsts=settings.hsts)  # first: the request id and the clock start first
     errors.init_app(app)
     access.init_app(app, settings)  # before the blueprints: keys and rate limits are checked first
     for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp, pages.bp):

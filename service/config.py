@@ -25,6 +25,16 @@ def _env_number(name: str, default: Number) -> Number:
         raise ValueError(f"{name} must be a number like {default!r}, got {raw!r}") from None
 
 
+def _env_flag(name: str) -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on; unset, empty, 0, false, no or off is off."""
+    raw = os.environ.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ValueError(f"{name} must be on or off (1/0, true/false, yes/no), got {raw!r}")
+
+
 API_KEY_SCOPES = ("read", "write")
 DEFAULT_RATE_LIMIT = "600 per minute"
 
@@ -81,6 +91,9 @@ class Config:
     fingerprint_cache_ttl: int = 3600
     api_keys: str = field(default="", repr=False)  # `<key>:<scope>,...`; never printed
     rate_limit: str = DEFAULT_RATE_LIMIT
+    # Send Strict-Transport-Security on every answer, for a service behind a TLS-terminating proxy (it
+    # is always sent on requests that arrive over https).
+    hsts: bool = False
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
 
     @classmethod
@@ -98,6 +111,7 @@ class Config:
             fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
             api_keys=os.environ.get("PROVENANCE_API_KEYS", ""),
             rate_limit=os.environ.get("PROVENANCE_RATE_LIMIT", DEFAULT_RATE_LIMIT),
+            hsts=_env_flag("PROVENANCE_HSTS"),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:

@@ -10,6 +10,8 @@ from flask import Flask, Response, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from service.observability import count_redis_error, current_request_id
+
 PROBLEM_TYPE = "https://provenance.example/problems/"
 log = logging.getLogger(__name__)
 
@@ -32,6 +34,9 @@ def problem(
     status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
+    request_id = current_request_id()
+    if request_id is not None:
+        body["request_id"] = request_id  # the X-Request-ID of the answer, to quote when reporting it
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -65,6 +70,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(redis.ReadOnlyError)
     def _redis_down(err: redis.RedisError) -> Response:
         log.warning("redis unavailable: %s", err.__class__.__name__)
+        count_redis_error(err)
         return problem(
             503,
             "Service Unavailable",

@@ -3,13 +3,25 @@
 Every value can be overridden by the environment variable named beside it. Without REDIS_URL the master
 starts an embedded redis-server (AOF on) under PROVENANCE_DATA_DIR before forking workers, hands its URL
 to them, and stops it on exit.
+
+Logs: every process logs to stderr in one format, JSON lines by default (service/logs.py), gunicorn's own
+error log included. The app writes the access log (one line per request, with its request id), so
+gunicorn's access log is off.
+
+Metrics: the master makes a fresh PROMETHEUS_MULTIPROC_DIR before forking workers (unless it is set; then
+its old files are removed), so /metrics sums every worker's values; it is removed on exit.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
+from pathlib import Path
 from typing import Any
+
+from service.logs import logging_config
 
 bind = os.environ.get("PROVENANCE_BIND", "127.0.0.1:8080")
 # Detection is CPU-bound Python; one process per core, and a second thread each to overlap Redis waits.
@@ -19,17 +31,26 @@ threads = int(os.environ.get("PROVENANCE_THREADS", 2))
 keepalive = int(os.environ.get("PROVENANCE_KEEPALIVE", 5))
 timeout = int(os.environ.get("PROVENANCE_WORKER_TIMEOUT", 30))
 graceful_timeout = 20
-accesslog = os.environ.get("PROVENANCE_ACCESS_LOG", "-") or None
+accesslog = None  # the app's own access log (provenance.access) carries the request id
 errorlog = "-"
 loglevel = os.environ.get("PROVENANCE_LOG_LEVEL", "info")
+# PROVENANCE_LOG_FORMAT: json (default) or text. PROVENANCE_ACCESS_LOG empty or off: no access log.
+logconfig_dict = logging_config(
+    os.environ.get("PROVENANCE_LOG_FORMAT", "json"),
+    loglevel,
+    access_log=os.environ.get("PROVENANCE_ACCESS_LOG", "on").strip().lower() not in ("", "0", "off", "no"),
+)
 # Large request lines are never legitimate here (ids are at most 200 characters).
 limit_request_line = 4096
 
 _embedded: Any = None
+_metrics_dir: str | None = None
 
 
 def on_starting(server: Any) -> None:
     global _embedded
+    _prepare_metrics_dir()
+    server.log.info("metrics of the workers in %s", os.environ["PROMETHEUS_MULTIPROC_DIR"])
     if os.environ.get("REDIS_URL"):
         return
     from service.config import Config
@@ -44,6 +65,30 @@ def on_exit(server: Any) -> None:
     if _embedded is not None:
         _embedded.stop()
         logging.getLogger("gunicorn.error").info("embedded Redis stopped")
+    if _metrics_dir is not None:
+        shutil.rmtree(_metrics_dir, ignore_errors=True)
+
+
+def _prepare_metrics_dir() -> None:
+    """prometheus_client's multiprocess mode: set before the workers fork (and before anything imports
+    prometheus_client, which reads it once), fresh for each run of the master."""
+    global _metrics_dir
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        Path(given).mkdir(parents=True, exist_ok=True)
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        return
+    _metrics_dir = tempfile.mkdtemp(prefix="provenance-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def child_exit(server: Any, worker: Any) -> None:
+    """A worker's live gauges go with it (its counters stay in the sums)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 # gunicorn >= 25 opens a control socket in ~/.gunicorn by default: two instances on one host would share

@@ -141,7 +141,7 @@ def check_response(spec: dict[str, Any], registry: Registry) -> Check:
         assert media_type in content, f"{status} is {media_type}, the spec declares {sorted(content)}"
         if response.status_code >= 400:
             assert media_type == PROBLEM
-        if media_type == "application/yaml":
+        if media_type in ("application/yaml", "text/plain"):  # this document; /metrics
             return response.get_data(as_text=True)
         if media_type == "text/html":  # the pages at / and /docs (tests/test_pages.py looks inside)
             assert response.get_data(as_text=True).lstrip().lower().startswith("<!doctype html>")
@@ -245,6 +245,12 @@ def test_pages_answer_the_declared_html(client: Any, check_response: Check, path
     response = client.get(path)
     assert response.status_code == 200
     check_response(response, path, "get")
+
+
+def test_metrics_answer_the_declared_text(client: Any, check_response: Check) -> None:
+    client.get("/healthz")
+    text = check_response(client.get("/metrics"), "/metrics", "get")
+    assert 'provenance_http_requests_total{endpoint="/healthz",method="GET",status="200"} 1.0' in text
 
 
 # ------------------------------------------------------------ real answers against the declared schemas

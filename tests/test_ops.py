@@ -1,0 +1,422 @@
+"""Operations: request ids, security headers, JSON logs and Prometheus metrics, in the app and under
+`provenance serve` with several workers."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from service.app import create_app
+from service.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
+from service.observability import HTML_CSP, STRICT_CSP
+from tests.factories import HARBOUR, make_article
+
+ROOT = Path(__file__).resolve().parents[1]
+GENERATED_ID = re.compile(r"[0-9a-f]{32}")
+ARTICLE_RULE = "/v1/articles/<path:article_id>"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def unreachable_client(app_config: dict[str, Any]) -> Any:
+    """A client of an app whose Redis URL names a port nothing listens on (a real, absent Redis)."""
+    return create_app({**app_config, "redis_url": f"redis://127.0.0.1:{free_port()}/0"}).test_client()
+
+
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """The exposition's samples by (name, labels)."""
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def sample(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    return found.get((name, frozenset(labels.items())), 0.0)
+
+
+def scrape(client: Any) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    return samples(response.get_data(as_text=True))
+
+
+# ------------------------------------------------------------ request ids
+
+
+def test_a_request_without_an_id_gets_a_new_one_echoed_in_the_header(client: Any) -> None:
+    first = client.get("/healthz").headers["X-Request-ID"]
+    second = client.get("/healthz").headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(first) and GENERATED_ID.fullmatch(second)
+    assert first != second
+
+
+@pytest.mark.parametrize("incoming", ["abc-123.X_y", "a" * 128, "7f3e"])
+def test_a_sane_incoming_request_id_is_kept(client: Any, incoming: str) -> None:
+    assert client.get("/healthz", headers={"X-Request-ID": incoming}).headers["X-Request-ID"] == incoming
+
+
+@pytest.mark.parametrize("incoming", ["", "has space", "a" * 129, "semi;colon", "quote'", "émoji"])
+def test_an_insane_incoming_request_id_is_replaced(client: Any, incoming: str) -> None:
+    echoed = client.get("/healthz", headers={"X-Request-ID": incoming}).headers["X-Request-ID"]
+    assert GENERATED_ID.fullmatch(echoed)
+
+
+def test_problem_documents_carry_the_request_id_of_the_answer(client: Any) -> None:
+    cases = [
+        client.get("/v1/articles/no/such/article", headers={"X-Request-ID": "req-404"}),
+        client.get("/no-such-route"),
+        client.post("/v1/provenance", json={"body": " "}, headers={"X-Request-ID": "req-422"}),
+        client.post("/v1/provenance", data="{", content_type="application/json"),
+        client.put("/healthz"),
+    ]
+    assert [r.status_code for r in cases] == [404, 404, 422, 400, 405]
+    for response in cases:
+        assert response.mimetype == "application/problem+json"
+        assert response.get_json()["request_id"] == response.headers["X-Request-ID"]
+    assert cases[0].get_json()["request_id"] == "req-404"
+    assert cases[2].get_json()["request_id"] == "req-422"
+
+
+def test_a_503_problem_carries_the_request_id(unreachable_client: Any) -> None:
+    response = unreachable_client.get("/v1/articles/a/1", headers={"X-Request-ID": "req-503"})
+    assert response.status_code == 503
+    assert response.get_json()["request_id"] == "req-503" == response.headers["X-Request-ID"]
+
+
+# ------------------------------------------------------------ security headers
+
+
+def _assert_secure(response: Any, *, cached: bool) -> None:
+    headers = response.headers
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Content-Security-Policy"] == STRICT_CSP
+    assert GENERATED_ID.fullmatch(headers["X-Request-ID"])
+    assert "Strict-Transport-Security" not in headers  # plain http, PROVENANCE_HSTS off
+    if not cached:
+        assert headers["Cache-Control"] == "no-store"
+
+
+def test_every_kind_of_answer_carries_the_security_headers(client: Any, unreachable_client: Any) -> None:
+    article = make_article()
+    created = client.post("/v1/articles", json=article)
+    answers = [
+        (created, 201, False),
+        (client.get(f"/v1/articles/{article['id']}"), 200, False),
+        (client.post("/v1/provenance", json={"body": HARBOUR}), 200, False),
+        (client.delete(f"/v1/articles/{article['id']}"), 204, False),
+        (client.get("/v1/articles/no/such/article"), 404, False),
+        (client.post("/v1/articles", json={"body": ""}), 422, False),
+        (unreachable_client.post("/v1/provenance", json={"body": HARBOUR}), 503, False),
+        (client.get("/healthz"), 200, True),
+        (client.get("/openapi.yaml"), 200, True),
+        (client.get("/no-such-route"), 404, True),
+        (client.get("/metrics"), 200, False),
+    ]
+    for response, status, cached in answers:
+        assert response.status_code == status, response.request.path
+        _assert_secure(response, cached=cached)
+
+
+def test_hsts_is_sent_over_https_or_when_configured(app: Any, app_config: dict[str, Any]) -> None:
+    over_https = app.test_client().get("/healthz", base_url="https://provenance.example")
+    assert over_https.headers["Strict-Transport-Security"] == "max-age=31536000"
+    configured = create_app({**app_config, "hsts": True}).test_client().get("/healthz")
+    assert configured.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_html_gets_the_page_policy_and_a_view_may_set_its_own(app: Any) -> None:
+    app.add_url_rule("/test-page", "test_page", lambda: "<!doctype html><p>hello</p>")
+    app.add_url_rule(
+        "/test-own-policy",
+        "test_own_policy",
+        lambda: ("<!doctype html>", 200, {"Content-Security-Policy": "default-src https://cdn.example"}),
+    )
+    client = app.test_client()
+    page = client.get("/test-page")
+    assert page.mimetype == "text/html"
+    assert page.headers["Content-Security-Policy"] == HTML_CSP
+    assert "default-src 'self'" in HTML_CSP and "unsafe-inline" not in HTML_CSP
+    assert page.headers["X-Frame-Options"] == "DENY"
+    own = client.get("/test-own-policy")
+    assert own.headers["Content-Security-Policy"] == "default-src https://cdn.example"
+
+
+# ------------------------------------------------------------ logs
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    """What the service logs while the test runs, formatted as under `provenance serve`."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RequestIdFilter())
+    root, access = logging.getLogger(), logging.getLogger(ACCESS_LOGGER)
+    levels = root.level, access.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    access.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(levels[0])
+        access.setLevel(levels[1])
+
+
+def _lines(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_access_log_is_one_json_line_per_request_with_its_id_and_no_secrets(
+    client: Any, json_log: io.StringIO
+) -> None:
+    secret = "Bearer s3cr3t-t0ken-never-logged"
+    body_marker = "BODY-MARKER-never-logged"
+    client.post(
+        "/v1/provenance?debug=QUERY-never-logged",
+        json={"body": f"{HARBOUR} {body_marker}"},
+        headers={"Authorization": secret, "X-Request-ID": "log-test-1"},
+    )
+    text = json_log.getvalue()
+    assert "s3cr3t" not in text and body_marker not in text and "QUERY-never-logged" not in text
+    access = [line for line in _lines(json_log) if line["logger"] == ACCESS_LOGGER]
+    assert len(access) == 1
+    line = access[0]
+    assert line["request_id"] == "log-test-1"
+    assert line["method"] == "POST" and line["path"] == "/v1/provenance"
+    assert line["status"] in (200, 401, 403)  # 401/403 if API keys are required
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert line["remote_addr"] == "127.0.0.1"
+    assert line["level"] == "INFO" and line["time"].endswith("+00:00")
+
+
+def test_log_lines_of_a_request_carry_its_id(unreachable_client: Any, json_log: io.StringIO) -> None:
+    unreachable_client.get("/v1/articles/a/1", headers={"X-Request-ID": "log-test-503"})
+    warning = next(line for line in _lines(json_log) if line["logger"] == "service.errors")
+    assert warning["level"] == "WARNING"
+    assert warning["request_id"] == "log-test-503"
+    assert "redis unavailable" in warning["message"]
+
+
+def test_scrapes_of_metrics_are_logged_at_debug_only(client: Any, json_log: io.StringIO) -> None:
+    client.get("/metrics")
+    client.get("/healthz")
+    assert [line["path"] for line in _lines(json_log) if line["logger"] == ACCESS_LOGGER] == ["/healthz"]
+
+
+def test_text_format_and_outside_a_request() -> None:
+    record = logging.makeLogRecord({"name": "x", "levelname": "INFO", "msg": "hello %s", "args": ("you",)})
+    assert TextFormatter().format(record).endswith(" x [-] hello you")
+    entry = json.loads(JsonFormatter().format(record))
+    assert entry["message"] == "hello you" and entry["request_id"] is None
+
+
+def test_logging_config_rejects_unknown_settings() -> None:
+    with pytest.raises(ValueError, match="PROVENANCE_LOG_FORMAT"):
+        logging_config("xml")
+    with pytest.raises(ValueError, match="PROVENANCE_LOG_LEVEL"):
+        logging_config("json", "loud")
+    assert logging_config("text", "debug", access_log=False)["loggers"][ACCESS_LOGGER]["level"] == "WARNING"
+
+
+# ------------------------------------------------------------ metrics in one process
+
+
+def test_metrics_count_requests_by_url_rule_not_raw_path(client: Any) -> None:
+    for path in ("/v1/articles/a/1", "/v1/articles/b/2", "/v1/articles/c"):
+        assert client.get(path).status_code == 404
+    client.get("/healthz")
+    client.get("/healthz")
+    client.get("/no-such-route")
+    found = scrape(client)
+    requests = "provenance_http_requests_total"
+    assert sample(found, requests, endpoint=ARTICLE_RULE, method="GET", status="404") == 3
+    assert sample(found, requests, endpoint="/healthz", method="GET", status="200") == 2
+    assert sample(found, requests, endpoint="unmatched", method="GET", status="404") == 1
+    histogram = "provenance_http_request_duration_seconds_count"
+    assert sample(found, histogram, endpoint=ARTICLE_RULE) == 3
+    labels = {value for (_, pairs) in found for _, value in pairs}
+    assert not {"/v1/articles/a/1", "/v1/articles/b/2", "/no-such-route"} & labels
+
+
+def test_metrics_count_verdicts_and_indexed_articles(client: Any) -> None:
+    original = make_article(published_at="2025-03-01T09:00:00Z")
+    copy = make_article(published_at="2025-03-02T09:00:00Z")
+    assert client.post("/v1/articles", json=original).status_code == 201
+    assert client.post("/v1/articles", json=copy).status_code == 201
+    assert client.post("/v1/provenance", json={"body": HARBOUR}).status_code == 200
+    batch = [make_article(published_at="2025-03-03T09:00:00Z"), {"body": " "}]
+    assert client.post("/v1/articles:batch", json=batch).status_code == 200
+    found = scrape(client)
+    verdicts = "provenance_verdicts_total"
+    assert sample(found, verdicts, verdict="none") == 1  # the original
+    assert sample(found, verdicts, verdict="duplicate") == 3  # the copy, the query, the batch's copy
+    assert sample(found, "provenance_articles_indexed") == 3
+
+
+def test_metrics_count_redis_errors_and_still_answer(unreachable_client: Any) -> None:
+    assert unreachable_client.post("/v1/provenance", json={"body": HARBOUR}).status_code == 503
+    found = scrape(unreachable_client)
+    assert ("provenance_articles_indexed", frozenset()) not in found  # unknown, not 0
+    errors = "provenance_redis_errors_total"
+    assert sample(found, errors, kind="connection") == 2  # the query, and this scrape's gauge read
+    requests = "provenance_http_requests_total"
+    assert sample(found, requests, endpoint="/v1/provenance", method="POST", status="503") == 1
+
+
+# ------------------------------------------------------------ `provenance serve --workers 2`
+
+
+class Served:
+    """`provenance serve` in a subprocess, its output (stderr and stdout) collected line by line."""
+
+    def __init__(self, env: dict[str, str], workers: int):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "service.cli", "serve", "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "--workers", str(workers)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.lines: list[str] = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            self.lines.append(raw.decode("utf-8", "replace"))
+
+    def wait_for_line(self, needle: str, count: int = 1, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while sum(needle in line for line in list(self.lines)) < count:
+            assert self.process.poll() is None, "".join(self.lines)
+            assert time.monotonic() < deadline, f"no {needle!r} in:\n" + "".join(self.lines)
+            time.sleep(0.05)
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        request = urllib.request.Request(self.url + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as err:
+            return err.code, err.read()
+
+    def post_json(self, path: str, payload: Any) -> int:
+        request = urllib.request.Request(
+            self.url + path,
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return int(response.status)
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in list(self.lines) if line.strip()]
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.reader.join(timeout=10)
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return "".join(self.lines)
+
+
+def test_serve_with_two_workers_sums_metrics_over_workers_and_logs_json(
+    redis_url: str, key_prefix: str, redis: Any
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PROVENANCE_", "PROMETHEUS_"))}
+    env.update(REDIS_URL=redis_url, PROVENANCE_KEY_PREFIX=key_prefix)
+    served = Served(env, workers=2)
+    try:
+        served.wait_for_line("Booting worker", count=2)
+        deadline = time.monotonic() + 30
+        while served.get("/readyz")[0] != 200:
+            assert time.monotonic() < deadline, "".join(served.lines)
+            time.sleep(0.1)
+
+        # Requests from many connections at once, until the access log shows both workers answering.
+        sent = 0
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            while sent < 400:
+                statuses = list(pool.map(lambda _: served.get("/healthz")[0], range(40)))
+                assert statuses == [200] * 40
+                sent += 40
+                pids = {
+                    line["pid"]
+                    for line in served.json_lines()
+                    if line["logger"] == ACCESS_LOGGER and line["path"] == "/healthz"
+                }
+                if len(pids) >= 2:
+                    break
+        assert len(pids) == 2, "every request went to one worker"
+
+        assert served.post_json("/v1/articles", make_article()) == 201
+        status, _ = served.get(
+            "/healthz", headers={"X-Request-ID": "mp-log-1", "Authorization": "Bearer s3cr3t-mp"}
+        )
+        assert status == 200
+        sent += 1
+
+        # Whichever worker answers the scrape, it reports every worker's requests.
+        for _ in range(4):
+            status, body = served.get("/metrics")
+            assert status == 200
+            found = samples(body.decode())
+            healthz = sample(
+                found, "provenance_http_requests_total", endpoint="/healthz", method="GET", status="200"
+            )
+            assert healthz == sent
+            assert (
+                sample(found, "provenance_http_request_duration_seconds_count", endpoint="/healthz") == sent
+            )
+            assert sample(found, "provenance_articles_indexed") == 1
+            assert sample(found, "provenance_verdicts_total", verdict="none") == 1
+    finally:
+        output = served.stop()
+
+    lines = served.json_lines()  # every line, gunicorn's own included, is one JSON object
+    assert {"gunicorn.error", ACCESS_LOGGER} <= {line["logger"] for line in lines}
+    tagged = [line for line in lines if line["request_id"] == "mp-log-1"]
+    assert [(line["logger"], line["path"], line["status"]) for line in tagged] == [
+        (ACCESS_LOGGER, "/healthz", 200)
+    ]
+    assert "s3cr3t-mp" not in output
+    metrics_dir = next(
+        line["message"].split(" in ", 1)[1] for line in lines if "metrics of the workers" in line["message"]
+    )
+    assert not Path(metrics_dir).exists(), "the workers' metric files outlive the service"
