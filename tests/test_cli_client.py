@@ -1,0 +1,256 @@
+"""The client commands of `provenance` (submit, check, import, export) against a real server in a thread."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis as redis_lib
+from werkzeug.wsgi import get_input_stream
+
+from service.app import create_app
+from service.cli import main
+from tests.factories import HARBOUR, ORCHESTRA, with_boilerplate
+from tests.live import Scripted, serving
+from tests.test_client import free_port
+
+HTML_COPY = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in HARBOUR.split("\n\n")) + "</article>"
+
+
+@pytest.fixture
+def scripted(app: Any) -> Scripted:
+    return Scripted(app)
+
+
+@pytest.fixture
+def url(scripted: Scripted) -> Iterator[str]:
+    with serving(scripted) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def other_url(app_config: dict[str, Any], redis: redis_lib.Redis) -> Iterator[str]:
+    """A second service on the same Redis under a prefix of its own (removed afterwards)."""
+    prefix = app_config["key_prefix"] + "b"
+    with serving(create_app({**app_config, "key_prefix": prefix})) as base_url:
+        yield base_url
+    for key in redis.scan_iter(match=f"{prefix}:*", count=1000):
+        redis.delete(key)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def export_lines(capsys: pytest.CaptureFixture[str], url: str) -> list[dict[str, Any]]:
+    code, out, _ = run(capsys, "export", "--url", url)
+    assert code == 0
+    return [json.loads(line) for line in out.splitlines()]
+
+
+def test_submit_prints_the_verdict_and_original_and_fail_on_match_exits_10(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    original = write(tmp_path / "bridge.txt", HARBOUR)
+    code, out, _ = run(
+        capsys, "submit", str(original), "--url", url, "--id", "herald/bridge", "--title", "Bridge",
+        "--source", "Herald", "--published-at", "2025-03-01T09:00:00Z",
+    )  # fmt: skip
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        "stored: herald/bridge",
+        "verdict: none  score: 0.0000",
+        "original: none found",
+    ]
+
+    copy = write(tmp_path / "copy.txt", with_boilerplate(HARBOUR))
+    code, out, _ = run(
+        capsys, "submit", str(copy), "--url", url, "--id", "wire/bridge", "--published-at",
+        "2025-03-02T09:00:00Z", "--fail-on-match",
+    )  # fmt: skip
+    assert code == 10
+    assert 'original: herald/bridge "Bridge" (Herald, published 2025-03-01T09:00:00Z)' in out
+    assert "verdict: duplicate" in out
+
+    code, out, _ = run(capsys, "submit", str(copy), "--url", url, "--id", "wire/bridge", "--json")
+    assert code == 4  # the same id with other content (no published_at this time): a conflict
+
+
+def test_check_detects_html_reads_standard_input_and_prints_json(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(capsys, "submit", str(write(tmp_path / "a.txt", HARBOUR)), "--url", url, "--id", "herald/bridge")
+    code, out, _ = run(capsys, "check", str(write(tmp_path / "page.html", HTML_COPY)), "--url", url)
+    assert code == 0
+    assert "original: herald/bridge" in out and "matches:" in out
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(HTML_COPY))
+    code, out, _ = run(capsys, "check", "-", "--url", url, "--json", "--fail-on-match")
+    assert code == 10
+    answer = json.loads(out)
+    assert answer["original"]["id"] == "herald/bridge" and answer["matches"][0]["evidence"]["passages"]
+
+    monkeypatch.setattr(sys, "stdin", io.StringIO(ORCHESTRA))
+    code, out, _ = run(capsys, "check", "-", "--url", url, "--json", "--fail-on-match")
+    assert code == 0 and json.loads(out)["original"] is None
+
+
+def test_exit_codes_scripts_can_rely_on(
+    capsys: pytest.CaptureFixture[str], url: str, scripted: Scripted, tmp_path: Path
+) -> None:
+    text = str(write(tmp_path / "a.txt", ORCHESTRA))
+    assert run(capsys, "check", text, "--url", url)[0] == 0
+    code, out, err = run(capsys, "check", text, "--url", url, "--published-at", "yesterday", "--json")
+    assert code == 4 and "published_at" in err
+    assert json.loads(out)["error"]["errors"]["published_at"]
+    assert run(capsys, "check", str(tmp_path / "missing.txt"), "--url", url)[0] == 2
+    unreachable = f"http://127.0.0.1:{free_port()}"
+    assert run(capsys, "check", text, "--url", unreachable, "--retries", "0")[0] == 3
+    scripted.fail_next((401, {}))
+    assert run(capsys, "check", text, "--url", url)[0] == 5
+    scripted.fail_next((500, {}))
+    assert run(capsys, "check", text, "--url", url)[0] == 3
+    with pytest.raises(SystemExit) as usage:
+        main(["check", text, "--limit", "many"])
+    assert usage.value.code == 2
+
+
+def test_import_of_a_directory_then_export_round_trips_into_another_service(
+    capsys: pytest.CaptureFixture[str], url: str, other_url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "business" / "bridge.txt", HARBOUR)
+    write(corpus / "arts" / "orchestra.html", f"<html><body><p>{ORCHESTRA}</p></body></html>")
+    write(corpus / "notes.pdf", "not an article")
+    write(corpus / ".hidden" / "x.txt", "hidden")
+    code, out, _ = run(capsys, "import", str(corpus), "--url", url, "--id-prefix", "site/", "--json")
+    assert code == 0
+    summary = json.loads(out)
+    assert (summary["created"], summary["failed"], summary["skipped"]) == (2, 0, 0)
+    exported = export_lines(capsys, url)
+    assert [a["id"] for a in exported] == ["site/arts/orchestra.html", "site/business/bridge.txt"]
+    assert exported[1]["body"] == HARBOUR and exported[1]["format"] == "text"
+
+    dump = tmp_path / "export.ndjson"
+    code, _, err = run(capsys, "export", "--url", url, "-o", str(dump))
+    assert code == 0 and "exported 2 articles" in err
+    code, out, _ = run(capsys, "import", str(dump), "--url", other_url)
+    assert code == 0 and "2 stored" in out
+    assert export_lines(capsys, other_url) == exported
+
+
+class Outage:
+    """The app, except that batch requests after the first `after` answer 503 while `down`."""
+
+    def __init__(self, app: Any, after: int):
+        self.app, self.after, self.batches, self.down = app, after, 0, True
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/v1/articles:batch":
+            self.batches += 1
+            if self.down and self.batches > self.after:
+                get_input_stream(environ).read()
+                body = json.dumps({"type": "about:blank", "title": "Service Unavailable", "status": 503})
+                start_response(
+                    "503 Service Unavailable",
+                    [("Content-Type", "application/problem+json"), ("Retry-After", "0")],
+                )
+                return [body.encode()]
+        return self.app(environ, start_response)
+
+
+def test_an_interrupted_import_resumes_after_what_was_answered(
+    capsys: pytest.CaptureFixture[str], app: Any, tmp_path: Path
+) -> None:
+    lines = [
+        {
+            "id": f"wire/{n}",
+            "body": f"Bulletin {n}. {ORCHESTRA}",
+            "published_at": f"2025-03-0{n + 1}T09:00:00Z",
+        }
+        for n in range(6)
+    ]
+    source = write(tmp_path / "wire.ndjson", "".join(json.dumps(a) + "\n" for a in lines))
+    outage = Outage(app, after=1)
+    with serving(outage) as url:
+        importing = ("import", str(source), "--url", url, "--batch-size", "2", "--retries", "0")
+        code, _, err = run(capsys, *importing)
+        assert code == 3 and "run the same command again to resume" in err
+        state = (tmp_path / "wire.ndjson.import-state").read_text().splitlines()
+        assert len(state) == 2 and json.loads(state[1])["line"] == 2
+
+        outage.down, outage.batches = False, 0
+        code, out, _ = run(capsys, *importing, "--json")
+        summary = json.loads(out)
+        assert code == 0 and (summary["skipped"], summary["created"], summary["existing"]) == (2, 4, 0)
+        assert outage.batches == 2  # the first chunk was not sent again
+
+        code, out, _ = run(capsys, *importing, "--json")
+        assert code == 0 and json.loads(out)["skipped"] == 6 and outage.batches == 2
+        assert [a["id"] for a in export_lines(capsys, url)] == [a["id"] for a in lines]
+
+
+def test_a_directory_import_skips_the_files_a_state_file_records_and_ignores_a_cut_line(
+    capsys: pytest.CaptureFixture[str], url: str, scripted: Scripted, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(4):
+        write(corpus / f"{n}.txt", f"Item {n}. {ORCHESTRA}")
+    state = tmp_path / "state"
+    header = {"version": 1, "source": str(corpus.resolve()), "url": url, "id_prefix": ""}
+    state.write_text(
+        json.dumps(header) + "\n" + json.dumps({"done": ["0.txt", "1.txt"]}) + '\n{"done": ["2.t'
+    )
+    code, out, _ = run(capsys, "import", str(corpus), "--url", url, "--state", str(state), "--json")
+    assert code == 0 and (json.loads(out)["skipped"], json.loads(out)["created"]) == (2, 2)
+    assert [a["id"] for a in export_lines(capsys, url)] == ["2.txt", "3.txt"]
+
+    code, _, err = run(capsys, "import", str(corpus), "--url", url + "/", "--state", str(state))
+    assert code == 0  # the same service (a trailing slash does not matter)
+    other = f"http://127.0.0.1:{free_port()}"
+    code, _, err = run(capsys, "import", str(corpus), "--url", other, "--state", str(state))
+    assert code == 2 and "--restart" in err
+
+
+def test_refused_articles_are_reported_exit_4_and_are_not_sent_again(
+    capsys: pytest.CaptureFixture[str], url: str, scripted: Scripted, tmp_path: Path
+) -> None:
+    source = write(
+        tmp_path / "mixed.ndjson",
+        json.dumps({"id": "ok/1", "body": ORCHESTRA}) + "\n\n"
+        + json.dumps({"id": "bad id", "body": HARBOUR}) + "\n{not json\n",
+    )  # fmt: skip
+    code, out, err = run(capsys, "import", str(source), "--url", url, "--json")
+    summary = json.loads(out)
+    assert code == 4 and (summary["created"], summary["failed"]) == (1, 2)
+    assert "refused line 3 (id bad id): 422" in err and "refused line 4: 400 not valid JSON" in err
+    scripted.seen.clear()
+    code, out, _ = run(capsys, "import", str(source), "--url", url, "--json")
+    assert code == 0 and json.loads(out)["failed"] == 0 and scripted.seen == []
+
+
+def test_the_installed_command_runs_as_a_process(url: str, tmp_path: Path) -> None:
+    text = write(tmp_path / "a.txt", ORCHESTRA)
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "check", str(text), "--json"],
+        env={"PATH": "/usr/bin:/bin", "PROVENANCE_URL": url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["verdict"] == "none"
