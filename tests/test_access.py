@@ -102,6 +102,14 @@ def test_a_malformed_authorization_header_is_401_invalid_request(guarded: Any, h
     assert 'error="invalid_request"' in response.headers["WWW-Authenticate"]
 
 
+def test_a_key_may_contain_colons_its_scope_is_after_the_last(make_client: Any) -> None:
+    client = make_client(api_keys="team:cms:2026:write")
+    assert (
+        client.post("/v1/articles", json=make_article(), headers=bearer("team:cms:2026")).status_code == 201
+    )
+    assert client.get("/v1/articles", headers=bearer("team:cms")).status_code == 401
+
+
 def test_the_bearer_scheme_is_case_insensitive(guarded: Any) -> None:
     assert guarded.get("/v1/articles", headers={"Authorization": f"bearer {READ_KEY}"}).status_code == 200
 
