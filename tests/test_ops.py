@@ -26,7 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from service.app import create_app
 from service.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
-from service.observability import HTML_CSP, STRICT_CSP
+from service.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from tests.factories import HARBOUR, make_article
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,6 +109,24 @@ def test_a_503_problem_carries_the_request_id(unreachable_client: Any) -> None:
     assert response.get_json()["request_id"] == "req-503" == response.headers["X-Request-ID"]
 
 
+def test_access_control_problems_carry_the_request_id_and_metrics_stay_open(
+    app_config: dict[str, Any],
+) -> None:
+    keyed = {**app_config, "api_keys": "ops-test-key:read", "rate_limit": "1/minute"}
+    client = create_app(keyed).test_client()
+    refused = client.get("/v1/articles/a/1", headers={"X-Request-ID": "req-401"})
+    assert refused.status_code == 401
+    assert refused.get_json()["request_id"] == "req-401" == refused.headers["X-Request-ID"]
+    _assert_secure(refused, cached=False)
+    key = {"Authorization": "Bearer ops-test-key"}
+    assert client.get("/v1/articles/a/1", headers=key).status_code == 404
+    limited = client.get("/v1/articles/a/1", headers={**key, "X-Request-ID": "req-429"})
+    assert limited.status_code == 429
+    assert limited.get_json()["request_id"] == "req-429"
+    _assert_secure(limited, cached=False)
+    assert client.get("/metrics").status_code == 200
+
+
 # ------------------------------------------------------------ security headers
 
 
@@ -118,7 +136,7 @@ def _assert_secure(response: Any, *, cached: bool) -> None:
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["Referrer-Policy"] == "no-referrer"
     assert headers["Content-Security-Policy"] == STRICT_CSP
-    assert GENERATED_ID.fullmatch(headers["X-Request-ID"])
+    assert SANE_REQUEST_ID.fullmatch(headers["X-Request-ID"])
     assert "Strict-Transport-Security" not in headers  # plain http, PROVENANCE_HSTS off
     if not cached:
         assert headers["Cache-Control"] == "no-store"
