@@ -163,6 +163,8 @@ def test_editor_names_the_seed_original_of_its_rewrite_and_shows_the_evidence(
     assert set(kinds_in(browser, "query-pane")) == {"verbatim", "reworded"}
     assert set(kinds_in(browser, "original-pane")) == {"verbatim", "reworded"}
     assert len(kinds_in(browser, "query-pane")) == len(passages)
+    coverage = browser.find_element(By.ID, "coverage").text
+    assert coverage.startswith(f"{len(passages)} passages") and "% of the original" in coverage
     # The query pane is the text as the service cleaned it, so the offsets fall on the same characters.
     assert pane_text(browser, "query-pane") == clean_text(rewrite)
     first = browser.find_element(By.CSS_SELECTOR, "#query-pane mark.passage")
@@ -182,6 +184,36 @@ def test_editor_names_the_seed_original_of_its_rewrite_and_shows_the_evidence(
     assert console_errors(browser) == []
     path = screenshot(browser, "editor-seed.png")
     assert path.stat().st_size > 10_000
+
+
+def test_editor_traces_pasted_html_and_shows_passages_by_position(
+    browser: Any, base_url: str, client: Any, shared: Path
+) -> None:
+    title, body = read_seed(shared, "000_154467ce215703c6.txt")
+    seed = {"id": "seed/000", "title": title, "body": body, "source": "The Canadian Press"}
+    assert (
+        client.post("/v1/articles", json={**seed, "published_at": "2025-10-06T10:00:00Z"}).status_code == 201
+    )
+    paragraphs = "".join(f"<p>{p}</p>" for p in body.split("\n\n"))
+    page = f"<html><body><nav>Home | World</nav><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+
+    browser.get(base_url + "/")
+    browser.find_element(By.CSS_SELECTOR, 'input[name="format"][value="html"]').click()
+    paste(browser, page)
+    browser.find_element(By.ID, "check").click()
+    WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#query-pane mark.passage"))
+
+    assert browser.find_element(By.ID, "verdict").get_attribute("data-verdict") in (
+        "duplicate",
+        "near_duplicate",
+    )
+    assert browser.find_element(By.ID, "original-id").text == "seed/000"
+    # The API does not return the text it extracted from the HTML: the query pane shows positions.
+    assert "outline" in browser.find_element(By.ID, "query-pane").get_attribute("class").split()
+    assert "extracted from your HTML" in browser.find_element(By.ID, "query-note").text
+    assert set(kinds_in(browser, "original-pane")) == {"verbatim"}
+    assert console_errors(browser) == []
+    screenshot(browser, "editor-html.png")
 
 
 def test_editor_shows_the_problem_detail_of_a_rejected_text(browser: Any, base_url: str) -> None:

@@ -171,10 +171,10 @@
         className: "passage " + span.kind,
         tabindex: "0",
         title: describe(span, side),
-        "aria-label": describe(span, side),
         dataset: { pair: String(span.pair), kind: span.kind },
       },
-      el("sup", { className: "pair-no", "aria-hidden": "true" }, String(span.pair)),
+      // Read out before the passage: its kind and number (the number alone is what the eye sees).
+      el("sup", { className: "pair-no" }, el("span", { className: "visually-hidden" }, span.kind + " passage "), String(span.pair)),
       content
     );
   }
@@ -200,11 +200,11 @@
     pane.replaceChildren();
     const gap = (from, to) => el("span", { className: "gap" }, "characters " + from + "–" + to + ": not reused");
     for (const span of spans) {
-      if (span.start > at) pane.append(gap(at, span.start));
+      if (span.start - at > 2) pane.append(gap(at, span.start)); // not the breaks between sentences
       pane.append(passageEl(span, side, "characters " + span.start + "–" + span.end + " · " + span.kind));
       at = span.end;
     }
-    if (length && length > at) pane.append(gap(at, length));
+    if (length && length - at > 2) pane.append(gap(at, length));
   }
 
   function showNote(id, text) {
@@ -363,10 +363,33 @@
       el(
         "li",
         { className: "root" },
-        ...lineageNode(original, null, null, el("span", { className: "badge" }, "original")),
+        el("span", { className: "badge" }, "original"),
+        " ",
+        ...lineageNode(original, null, null),
         el("ol", {}, ...children)
       )
     );
+  }
+
+  // How much of a text the passages cover, as a share of its length (overlaps counted once).
+  function coverage(spans, length) {
+    if (!length) return null;
+    const covered = spans.reduce((sum, s) => sum + (Math.min(s.end, length) - s.start), 0);
+    return Math.round((100 * covered) / length);
+  }
+
+  function renderCoverage(passages, queryLength, originalLength) {
+    const kinds = { verbatim: 0, reworded: 0 };
+    for (const p of passages) kinds[p.kind === "verbatim" ? "verbatim" : "reworded"] += 1;
+    const parts = [
+      passages.length + (passages.length === 1 ? " passage" : " passages") + " (" + kinds.verbatim + " verbatim, " +
+        kinds.reworded + " reworded)",
+    ];
+    const ofQuery = coverage(spansOf(passages, "query"), queryLength);
+    const ofOriginal = coverage(spansOf(passages, "match"), originalLength);
+    if (ofQuery !== null) parts.push(ofQuery + "% of your text");
+    if (ofOriginal !== null) parts.push(ofOriginal + "% of the original");
+    $("coverage").textContent = parts.join(" · ");
   }
 
   async function render(request, answer) {
@@ -386,7 +409,9 @@
       } catch (err) {
         showNote("original-note", "The original could not be read: " + (err.detail || err.message));
       }
-      renderOriginalPane(article, spansOf(passages, "match"), article ? article.text_length : null);
+      const originalLength = article ? article.text_length : null;
+      renderOriginalPane(article, spansOf(passages, "match"), originalLength);
+      renderCoverage(passages, request.format === "text" ? Array.from(cleanText(request.body)).length : null, originalLength);
       renderQuotes(match.evidence.quotes || []);
     }
     await lineage;
