@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench clean import export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint:
 
 bench:  ## the quality benchmark of ../shared against a running service (make run first)
 	$(BIN)/python ../shared/bench/evaluate.py --base-url $(BASE_URL)
+
+import:  ## articles into the running service: make import SRC=archive/ (a directory or an .ndjson file); resumable
+	$(BIN)/provenance import $(SRC) --url $(BASE_URL)
+
+export:  ## every stored article of the running service as NDJSON: make export OUT=all.ndjson
+	$(BIN)/provenance export --url $(BASE_URL) -o $(OUT)
 
 clean:  ## caches and build output; keeps $(VENV) and ./data (the index)
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache tests/artifacts
