@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -254,3 +256,48 @@ def test_the_installed_command_runs_as_a_process(url: str, tmp_path: Path) -> No
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["verdict"] == "none"
+
+
+class SlowBatches:
+    """The app, with every batch request held for `seconds` first (time to interrupt an import)."""
+
+    def __init__(self, app: Any, seconds: float):
+        self.app, self.seconds = app, seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"] == "/v1/articles:batch":
+            time.sleep(self.seconds)
+        return self.app(environ, start_response)
+
+
+def test_an_import_interrupted_by_ctrl_c_exits_130_and_the_next_run_finishes_it(
+    capsys: pytest.CaptureFixture[str], app: Any, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(8):
+        write(corpus / f"{n}.txt", f"Item {n}. {ORCHESTRA}")
+    state = tmp_path / "corpus.import-state"
+    with serving(SlowBatches(app, 0.3)) as url:
+        command = ["import", str(corpus), "--url", url, "--batch-size", "1", "--no-progress"]
+        process = subprocess.Popen(
+            [sys.executable, "-m", "service.cli", *command],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until two chunks are answered and recorded
+            if state.exists() and len(state.read_text().splitlines()) >= 3:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+        assert process.returncode == 130, err
+        assert "run the same command again to resume" in err
+        answered = len(state.read_text().splitlines()) - 1
+        assert 2 <= answered < 8
+
+        code, out, _ = run(capsys, *command, "--json")
+    summary = json.loads(out)
+    assert code == 0 and summary["skipped"] == answered
+    assert summary["created"] + summary["existing"] == 8 - answered  # a chunk cut mid-request answers 200

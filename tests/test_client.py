@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
+from service import export as export_module
 from service.app import create_app
 from service.client import Article, BatchItem, Client, ProblemError, Provenance, Unreachable
 from tests.factories import HARBOUR, ORCHESTRA, make_article, with_boilerplate
@@ -217,3 +218,19 @@ def test_api_key_is_sent_as_a_bearer_token(app: Any) -> None:
     with serving(recording) as url, Client(url, api_key="k-123") as api:
         api.health()
     assert seen == ["Bearer k-123"]
+
+
+def test_a_page_may_come_back_empty_past_deleted_articles_and_export_still_gets_everything(
+    api: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(export_module, "SCAN_BUDGET", 2)  # a page reads at most 2 article numbers
+    api.batch([make_article(id=f"gap/{n}", body=f"Note {n}. " + ORCHESTRA) for n in range(7)])
+    for n in range(1, 5):
+        api.delete(f"gap/{n}")
+    first = api.list_articles(limit=3)
+    second = api.list_articles(first.next_cursor, limit=3)
+    assert [a.id for a in first.items] == ["gap/0"] and second.items == [] and second.next_cursor
+    assert [a.id for a in api.export(page_size=3)] == ["gap/0", "gap/5", "gap/6"]
+    with pytest.raises(ProblemError) as bad:
+        api.list_articles("not-a-cursor")
+    assert bad.value.status == 422 and "cursor" in bad.value.errors

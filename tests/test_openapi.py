@@ -426,6 +426,7 @@ def test_unreachable_redis_gets_declared_503_problems_with_retry_after(
     client = unreachable_redis_client
     for method, url, path, payload in [
         ("get", "/readyz", "/readyz", None),
+        ("get", "/v1/articles", "/v1/articles", None),
         ("post", "/v1/articles", "/v1/articles", make_article()),
         ("get", "/v1/articles/bbc/business/001", "/v1/articles/{id}", None),
         ("delete", "/v1/articles/bbc/business/001", "/v1/articles/{id}", None),
