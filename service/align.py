@@ -14,6 +14,8 @@ Their sum is the rewording score; service/thresholds.py holds the cut-offs and w
 
 from __future__ import annotations
 
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -53,6 +55,15 @@ class Profile:
     @cached_property
     def terms(self) -> dict[str, float]:
         return lexicon.terms(self.text.tokens, self.language)
+
+    @cached_property
+    def hashed_terms(self) -> dict[int, float]:
+        """Weights by stem hash (stems sharing a hash add up): what `containment_bound` needs."""
+        out: dict[int, float] = {}
+        for t, w in self.terms.items():
+            h = _stem_hash(t)
+            out[h] = out.get(h, 0.0) + w
+        return out
 
 
 @dataclass(frozen=True)
@@ -128,6 +139,34 @@ def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Re
 def containment(query: Profile, match: Profile) -> float:
     """The weighted share of the query's words found in the match."""
     return _contained(query.terms, match.terms)
+
+
+# A stored article's word signature: the 16-bit hashes of its stems, sorted (2 bytes a stem, about 400
+# bytes an article). It answers "which of the query's stems does the article have?" without parsing the
+# article, so `containment` is bounded from above for every candidate at the cost of a short read: a
+# hash collision only adds a word, so the bound never drops below the true containment. Texts with more
+# stems than SIGNATURE_MAX_STEMS get none (and are always verified in full).
+SIGNATURE_MAX_STEMS = 2048
+
+
+def _stem_hash(stem: str) -> int:
+    return zlib.crc32(stem.encode("utf-8")) & 0xFFFF
+
+
+def signature(profile: Profile) -> bytes:
+    """The word signature of a text (see SIGNATURE_MAX_STEMS); empty when it has too many stems."""
+    hashes = sorted({_stem_hash(t) for t in profile.terms})
+    if len(hashes) > SIGNATURE_MAX_STEMS:
+        return b""
+    return struct.pack(f">{len(hashes)}H", *hashes)
+
+
+def containment_bound(query: Profile, signature: bytes) -> float:
+    """An upper bound of `containment(query, match)` from the match's signature alone."""
+    present = set(struct.unpack(f">{len(signature) // 2}H", signature))
+    hashed = query.hashed_terms
+    mass = sum(hashed.values())
+    return sum(w for h, w in hashed.items() if h in present) / mass if mass else 0.0
 
 
 def _contained(terms: dict[str, float], other: dict[str, float]) -> float:

@@ -13,6 +13,7 @@ from typing import Any, cast
 import redis
 from marshmallow import ValidationError
 
+from service.align import Profile, signature
 from service.config import Config
 from service.errors import ProblemError, not_found
 from service.fingerprint import ALGORITHM, Fingerprints
@@ -68,7 +69,10 @@ class ProvenanceService:
             return Fingerprints.unpack(cached)
         fingerprints = Fingerprints.of(text)
         if keep:
-            self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
+            try:
+                self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
+            except redis.ResponseError as err:  # full (OOM), unable to persist or read-only: still answer
+                log.warning("fingerprint cache not written: %s", err)
         return fingerprints
 
     # ------------------------------------------------------------ operations
@@ -84,8 +88,9 @@ class ProvenanceService:
         now = datetime.now(UTC)
         published_at = data.get("published_at") or now
         fingerprints = self.fingerprints(text, keep=False)
+        profile = Profile(text)
         provenance, later = self.tracer.trace_with_later(
-            Query(text, fingerprints, published_before=published_at, exclude=article_id),
+            Query(text, fingerprints, published_before=published_at, exclude=article_id, profile=profile),
             later_than=published_at,
         )
         original = provenance.original
@@ -105,6 +110,7 @@ class ProvenanceService:
             original_ref=original.article.ref if original else None,
             verdict=provenance.verdict if original else None,
             score=provenance.score if original else None,
+            signature=signature(profile),
         )
         try:
             created, stored = self.index.add(article)
@@ -164,7 +170,9 @@ class ProvenanceService:
             moved = False
             if every or article.algorithm != ALGORITHM:
                 # Computed afresh, not from the cache: the recipe may have changed under the same name.
-                moved = self.index.reindex(article, Fingerprints.of(Text(article.text)))
+                text = Text(article.text)
+                article.signature = signature(Profile(text))
+                moved = self.index.reindex(article, Fingerprints.of(text))
                 article = self.index.get(article_id) or article
             relined = lineage and self.lineage.revise(article)
             changed += bool(moved or relined)

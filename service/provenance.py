@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from service.align import Profile
+from service.align import Profile, containment_bound
 from service.compare import WHOLE, Comparison, Passage, compare
 from service.fingerprint import Fingerprints, hamming
 from service.index import Article, Candidates, Index, Ref
@@ -51,6 +51,12 @@ class Query:
     published_before: datetime | None = None
     exclude: str | None = None
     limit: int = 10
+    profile: Profile | None = None  # made when first needed, unless the caller has one
+
+    def profiled(self) -> Profile:
+        if self.profile is None:
+            self.profile = Profile(self.text)
+        return self.profile
 
 
 class Tracer:
@@ -83,10 +89,42 @@ class Tracer:
                 if v[0] > later_than.timestamp()
             }
             later = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
-        return self._answer(query, candidates), later
+        return self._answer(query, self._worth_verifying(query, found, candidates)), later
+
+    def _worth_verifying(self, query: Query, found: Candidates, refs: list[Ref]) -> list[Ref]:
+        """The candidates that may be copied or reworded. Verifying one that shares no SimHash block or
+        quote and fewer than `verify_min_passages` passages with the text can only find a verbatim
+        sentence or two; if, by its stored word signature, it also has too few of the text's words to be
+        a rewrite (compare's own prefilter, bounded from above), it would answer "none". Most candidates
+        of a fresh text are such: they share a pair of names, or a stock phrase that is the smallest hash
+        of one sentence."""
+        shared = found.shared
+        unsure = [
+            r
+            for r in refs
+            if not (
+                shared["passages"][r] >= self.limits.verify_min_passages
+                or shared["quotes"][r]
+                or shared["simhash"][r]
+            )
+        ]
+        if not unsure:
+            return refs
+        signatures = self.index.signatures(unsure)
+        profile = query.profiled()
+        dropped = {
+            ref
+            for ref in unsure
+            if ref not in signatures
+            or (
+                (sig := signatures[ref]) is not None
+                and containment_bound(profile, sig) < self.limits.rewrite_min_containment
+            )
+        }
+        return [r for r in refs if r not in dropped]
 
     def _answer(self, query: Query, candidates: list[Ref]) -> Provenance:
-        profile = Profile(query.text)
+        profile = query.profiled()
         verified = self._verify(query, profile, candidates)
         related = [m for m in verified if m.relation != "none"]
         related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))

@@ -62,6 +62,13 @@ class Thresholds:
     # query's is neither copied nor reworded: its alignment is not computed. Rewrites and summaries cover
     # 0.48 or more, independent reports 0.33 and more; 0.3 only saves time, it decides nothing.
     rewrite_min_containment: float = 0.3
+    # ... and the same prefilter runs before a candidate is read, on an upper bound of that share from
+    # the candidate's stored word signature, for candidates that share fewer passage fingerprints than
+    # this (and no quote or SimHash block). A sentence copied word for word shares both of its passage
+    # fingerprints; a partial reuse (two sentences at least, partial_min_tokens) shares several. One
+    # shared passage is most often a stock phrase ("said in a statement") that happens to be a sentence's
+    # smallest hash: on synthetic news, 15 of the 16 candidates of a fresh article.
+    verify_min_passages: int = 2
 
     # A reworded pair of sentences is shown as evidence from this similarity on (0.5 * weighted Dice of
     # stems + 0.5 * Dice of content-word skip-bigrams): below it the pair shares little more than names.

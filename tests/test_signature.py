@@ -1,0 +1,135 @@
+"""The word signature: an upper bound of containment read from a record's head, and the candidates it
+spares from verification."""
+
+from __future__ import annotations
+
+import struct
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import redis as redis_lib
+
+from service.align import Profile, containment, containment_bound, signature
+from service.config import Config
+from service.core import ProvenanceService
+from service.fingerprint import Fingerprints
+from service.index import Article, Index
+from service.keys import Keys
+from service.provenance import Query
+from service.text import Text
+from tests import regression_texts as rt
+from tests.factories import HARBOUR, ORCHESTRA
+
+TEXTS = [HARBOUR, ORCHESTRA, rt.HOSPITAL, rt.HOSPITAL_REWRITE, rt.HOSPITAL_SUMMARY, rt.SATELLITE, rt.TRANSFER]
+
+
+@pytest.mark.parametrize("query", TEXTS)
+@pytest.mark.parametrize("match", TEXTS)
+def test_the_bound_is_never_below_the_true_containment(query: str, match: str) -> None:
+    q, m = Profile(Text(query)), Profile(Text(match))
+    assert containment_bound(q, signature(m)) >= containment(q, m) - 1e-9
+
+
+def test_the_bound_stays_near_the_true_containment_of_unrelated_texts() -> None:
+    q, m = Profile(Text(rt.HOSPITAL)), Profile(Text(rt.SATELLITE))
+    assert containment_bound(q, signature(m)) - containment(q, m) < 0.05
+
+
+def test_a_text_with_too_many_stems_gets_no_signature() -> None:
+    words = " ".join(
+        f"word{chr(97 + i % 26)}{chr(97 + i // 26 % 26)}{chr(97 + i // 676)}" for i in range(3000)
+    )
+    assert signature(Profile(Text(words))) == b""
+
+
+def _article(article_id: str, text: str, sig: bytes) -> Article:
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    return Article(
+        id=article_id,
+        text=text,
+        fingerprints=Fingerprints(7, (1, 2)),
+        content_hash="c",
+        published_at=when,
+        received_at=when,
+        signature=sig,
+    )
+
+
+@pytest.fixture
+def index(redis: redis_lib.Redis, key_prefix: str) -> Index:
+    return Index(redis, Keys(key_prefix))
+
+
+def test_the_signature_is_read_alone_from_the_head_of_the_record(index: Index) -> None:
+    sig = signature(Profile(Text(HARBOUR)))
+    index.add(_article("a", HARBOUR, sig))
+    ref = index.ref_of("a")
+    assert ref is not None
+    assert index.signatures([ref]) == {ref: sig}
+    assert index.articles([ref])[ref].signature == sig
+
+
+def test_records_without_a_signature_are_read_and_always_verified(index: Index) -> None:
+    index.add(_article("a", HARBOUR, b""))
+    ref = index.ref_of("a")
+    assert ref is not None
+    assert index.signatures([ref]) == {ref: None}
+
+
+def test_a_version_3_record_is_still_read(index: Index) -> None:
+    """Records written before the signature (version 3) read as articles without one."""
+    article = _article("a", HARBOUR, b"")
+    index.add(article)
+    ref = index.ref_of("a")
+    assert ref is not None
+    fps = article.fingerprints.pack()
+    v4 = index.redis.get(index.keys.doc(ref.partition, ref.number))
+    assert isinstance(v4, bytes)
+    body = v4[3 + 0 + 2 + len(fps) :]
+    index.redis.set(index.keys.doc(ref.partition, ref.number), struct.pack(">BH", 3, len(fps)) + fps + body)
+    assert index.signatures([ref]) == {ref: None}
+    stored = index.articles([ref])[ref]
+    assert (stored.text, stored.fingerprints, stored.signature) == (HARBOUR, article.fingerprints, b"")
+
+
+@pytest.fixture
+def service(redis_url: str, key_prefix: str, redis: redis_lib.Redis) -> ProvenanceService:
+    config = Config(redis_url=redis_url, key_prefix=key_prefix)
+    return ProvenanceService(redis_lib.Redis.from_url(redis_url), config)
+
+
+def _submit(service: ProvenanceService, article_id: str, body: str, day: int) -> Any:
+    return service.submit(
+        {"id": article_id, "body": body, "format": "text", "published_at": datetime(2025, 1, day, tzinfo=UTC)}
+    )
+
+
+# Shares the names of the hospital story, and nothing else.
+NAMESAKE = (
+    "Helen Marsh and David Okonjo ran the Northbrook half marathon on Sunday, raising 1,100 pounds for the "
+    "town's lifeboat station. Marsh finished in under two hours. Okonjo, who took up running last spring, "
+    "said the hills on the coastal path were harder than he had expected. Organisers thanked the volunteers "
+    "who handed out water along the route and said next year's race would start from the harbour."
+)
+
+
+def test_candidates_sharing_only_names_are_not_verified_and_rewrites_are(service: ProvenanceService) -> None:
+    _submit(service, "hospital", rt.HOSPITAL, 1)
+    _submit(service, "namesake", NAMESAKE, 2)
+    verified: list[str] = []
+    compare = service.tracer.compare
+
+    def counting(profile: Profile, article: Article) -> Any:
+        verified.append(article.id)
+        return compare(profile, article)
+
+    service.tracer.compare = counting  # type: ignore[method-assign]
+    text = Text(rt.HOSPITAL_REWRITE)
+    fingerprints = Fingerprints.of(text)
+    found = service.index.candidates(fingerprints)
+    namesake = service.index.ref_of("namesake")
+    assert found.shared["anchors"][namesake] and not found.shared["passages"][namesake]
+    answer = service.tracer.trace(Query(text, fingerprints))
+    assert answer.original is not None and answer.original.article.id == "hospital"
+    assert verified == ["hospital"]
