@@ -85,3 +85,27 @@ def init_app(app: Flask) -> None:
         return problem(
             500, "Internal Server Error", "an unexpected error occurred; it has been logged", "internal-error"
         )
+
+    @app.errorhandler(redis.ResponseError)
+    def _redis_refuses(err: redis.ResponseError) -> Response:
+        """Redis answers but refuses writes for a while: at maxmemory (OOM), unable to persist (MISCONF:
+        its disk is full or failing), a replica without its master, a cluster slot moving. Nothing of
+        the request was stored (a script stops at its first refused write). Any other error: a bug."""
+        if not (isinstance(err, REDIS_REFUSALS) or str(err).startswith("MISCONF")):
+            return _unexpected(err)
+        log.error("redis refuses the request: %s", err)
+        count_redis_error(err)
+        return problem(
+            503,
+            "Service Unavailable",
+            "the index store (Redis) refuses writes (out of memory or unable to persist); retry later",
+            "store-unavailable",
+            headers={"Retry-After": "30"},
+        )
+
+
+REDIS_REFUSALS = (
+    redis.exceptions.OutOfMemoryError,
+    redis.exceptions.ClusterDownError,  # MASTERDOWN too
+    redis.exceptions.TryAgainError,
+)
