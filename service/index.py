@@ -201,6 +201,7 @@ class Index:
         self._set_lineage = client.register_script(scripts.SET_LINEAGE)
         self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
         self._lookup = client.register_script(scripts.LOOKUP)
+        self._meta = client.register_script(scripts.META)
 
     # ------------------------------------------------------------ entries
 
@@ -355,19 +356,34 @@ class Index:
 
     def published(self, refs: Iterable[Ref]) -> dict[Ref, tuple[float, int]]:
         """Publication time (epoch seconds) and SimHash of many articles, in one round trip."""
-        refs = list(refs)
-        pipe = self.redis.pipeline(transaction=False)
+        by_partition: dict[int, list[Ref]] = {}
         for ref in refs:
-            pipe.hget(self.keys.meta(ref.partition, ref.number), str(ref.number))
+            by_partition.setdefault(ref.partition, []).append(ref)
+        calls = [
+            ([self.keys.meta(p, r.number) for r in group], [r.number for r in group])
+            for p, group in by_partition.items()
+        ]
         out = {}
-        for ref, raw in zip(refs, pipe.execute(), strict=True):
-            if raw is not None:
-                out[ref] = cast(tuple[float, int], META.unpack(raw))
+        for group, values in zip(by_partition.values(), self._per_partition(self._meta, calls), strict=True):
+            for ref, raw in zip(group, values, strict=True):
+                if raw is not None:
+                    out[ref] = cast(tuple[float, int], META.unpack(raw))
         return out
+
+    def _per_partition(self, script: Any, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+        """Run a registered script once per partition (keys of one hash tag each), all in one round
+        trip: EVAL in a pipeline, so that a cluster node that never saw the script still runs it."""
+        if len(calls) == 1:
+            keys, args = calls[0]
+            return [script(keys=keys, args=args)]
+        pipe = self.redis.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
+        return cast(list[Any], pipe.execute())
 
     def candidates(self, fingerprints: Fingerprints, caps: dict[str, int] | None = None) -> Candidates:
         """Articles sharing an entry of any view with the text: one lookup script per partition, all in
-        one round trip (EVAL in a pipeline, so a cluster node that never saw the script still runs it).
+        one round trip.
         `caps` bounds, per view, how many articles one entry yields (the earliest stored)."""
         found = Candidates()
         caps = caps or {}
@@ -376,16 +392,7 @@ class Index:
         def args(entries: list[Entry]) -> list[int]:
             return [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED))]
 
-        if len(layout) == 1:
-            entries = layout[0][1]
-            answers = [self._lookup(keys=[e.key for e in entries], args=args(entries))]
-        else:
-            pipe = self.redis.pipeline(transaction=False)
-            for _, entries in layout:
-                pipe.execute_command(
-                    "EVAL", scripts.LOOKUP, len(entries), *(e.key for e in entries), *args(entries)
-                )
-            answers = pipe.execute()
+        answers = self._per_partition(self._lookup, [([e.key for e in es], args(es)) for _, es in layout])
         for (partition, entries), replies in zip(layout, answers, strict=True):
             for entry, numbers in zip(entries, replies, strict=True):
                 counter = found.shared[entry.view]
