@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_dump
 
-from schemas.fields import Rfc3339, body_field, format_field, text_field, validate_id
+from schemas.fields import HttpUrl, Rfc3339, body_field, format_field, text_field, validate_id
 from schemas.provenance import LineageOut, ProvenanceOut
 
 
@@ -20,7 +20,7 @@ class ArticleIn(Schema):
     title = text_field(1000, allow_none=True)
     body = body_field()
     format = format_field()
-    url = fields.Url(schemes={"http", "https"}, require_tld=False, allow_none=True)
+    url = HttpUrl(allow_none=True)
     source = text_field(500, allow_none=True)
     author = text_field(500, allow_none=True)
     published_at = Rfc3339(allow_none=True)

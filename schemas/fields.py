@@ -10,13 +10,28 @@ from marshmallow import ValidationError, fields, validate
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.~:/-]{1,200}")
 FORMATS = ("text", "html")
+MAX_URL_LENGTH = 2048
+# JSON may escape half of a surrogate pair on its own ("\ud800"): Python decodes it to a string that no
+# UTF-8 encoder (Redis, the content hash) takes.
+SURROGATE = re.compile(r"[\ud800-\udfff]")
+NOT_UNICODE = "must be valid Unicode: no unpaired surrogate (\\ud800-\\udfff)"
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class Rfc3339(fields.AwareDateTime):
-    """RFC 3339 in and out: an offset is required on input ('Z' or +hh:mm); output is UTC with 'Z'."""
+    """RFC 3339 in and out: an offset is required on input ('Z' or +hh:mm); output is UTC with 'Z'.
+    A time that falls outside years 1-9999 once in UTC (0001-01-01T00:00:00+01:00) is rejected."""
 
     def __init__(self, **kwargs: Any):
         super().__init__(format="iso", **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dt.datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            moment.astimezone(dt.UTC)
+        except OverflowError:
+            raise ValidationError("must fall within years 1-9999 in UTC") from None
+        return moment
 
     def _serialize(self, value: dt.datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
@@ -35,12 +50,40 @@ def validate_id(value: str) -> None:
         raise ValidationError("must not end in '/provenance' (that path is the article's provenance)")
 
 
+class Unicode(fields.String):
+    """A string of valid Unicode text (no unpaired surrogate)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if SURROGATE.search(text):
+            raise ValidationError(NOT_UNICODE)
+        return text
+
+
+class HttpUrl(fields.Url):
+    """An absolute http or https URL of at most MAX_URL_LENGTH characters (checked before the URL
+    pattern, which is slow on megabytes)."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(schemes={"http", "https"}, require_tld=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        url = super()._deserialize(value, attr, data, **kwargs)
+        if len(url) > MAX_URL_LENGTH:
+            raise ValidationError(f"must be at most {MAX_URL_LENGTH} characters")
+        if SURROGATE.search(url):
+            raise ValidationError(NOT_UNICODE)
+        if CONTROL.search(url):
+            raise ValidationError("must not contain control characters")
+        return url
+
+
 def text_field(max_length: int, **kwargs: Any) -> fields.String:
-    return fields.String(validate=validate.Length(max=max_length), **kwargs)
+    return Unicode(validate=validate.Length(max=max_length), **kwargs)
 
 
 def body_field() -> fields.String:
-    return fields.String(
+    return Unicode(
         required=True,
         validate=validate.Predicate("strip", error="must not be empty or only white space"),
     )
