@@ -28,8 +28,9 @@ def _batch_size_limit() -> None:
 @bp.post("/articles:batch")
 def submit_batch() -> Response:
     """Store many articles (a JSON array or NDJSON), in order; each answers with its own status."""
-    items = _items(service().config.max_batch_items)
-    results = [_submit_one(i, raw) for i, raw in enumerate(items)]
+    config = service().config
+    items = _items(config.max_batch_items)
+    results = [_submit_one(i, raw, config.max_request_bytes) for i, raw in enumerate(items)]
     counts = {"created": 0, "existing": 0, "failed": 0}
     for result in results:
         counts[
@@ -38,10 +39,18 @@ def submit_batch() -> Response:
     return jsonify({"items": results, **counts})
 
 
-def _submit_one(index: int, raw: Any) -> dict[str, Any]:
+def _submit_one(index: int, raw: Any, most_bytes: int) -> dict[str, Any]:
     try:
         if not isinstance(raw, dict):
             raise ValidationError({"_schema": ["must be a JSON object"]})
+        if _size(raw) > most_bytes:
+            # What POST /v1/articles answers an article this large (PROVENANCE_MAX_REQUEST_BYTES).
+            raise ProblemError(
+                413,
+                "Request Entity Too Large",
+                f"an article is at most {most_bytes} bytes of JSON",
+                slug="request-entity-too-large",
+            )
         result = service().submit(article_in.load(raw))
     except ValidationError as err:
         messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
@@ -58,6 +67,11 @@ def _submit_one(index: int, raw: Any) -> dict[str, Any]:
         return _failed(index, raw, err.status, err.title, err.slug, err.detail, **err.extra)
     body = article_submitted.dump({"article": result.article, "provenance": result.provenance})
     return {"index": index, "status": 201 if result.created else 200, **body}
+
+
+def _size(raw: dict[str, Any]) -> int:
+    """Bytes of the article as compact UTF-8 JSON (at most what it took in the batch)."""
+    return len(json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass"))
 
 
 def _failed(
