@@ -39,6 +39,7 @@ def requests_on(article_id: str) -> dict[str, tuple[str, str, Any]]:
     return {
         "submit": ("post", "/v1/articles", make_article()),
         "get": ("get", f"/v1/articles/{article_id}", None),
+        "listing": ("get", "/v1/articles?limit=5", None),
         "stored provenance": ("get", f"/v1/articles/{article_id}/provenance", None),
         "delete": ("delete", f"/v1/articles/{article_id}", None),
         "provenance query": ("post", "/v1/provenance", {"body": ORCHESTRA}),
@@ -73,6 +74,17 @@ def send_all(app: Any, requests: dict[str, tuple[str, str, Any]]) -> dict[str, A
     return responses
 
 
+def assert_alive_without_redis(app: Any) -> None:
+    """Liveness, the metrics (how an outage is seen) and the API document never wait for Redis."""
+    independent = {
+        "healthz": ("get", "/healthz", None),
+        "metrics": ("get", "/metrics", None),
+        "openapi": ("get", "/openapi.yaml", None),
+    }
+    for name, response in send_all(app, independent).items():
+        assert response.status_code == 200, (name, response.status_code)
+
+
 def assert_unavailable(responses: dict[str, Any]) -> None:
     for name, response in responses.items():
         assert response.status_code == 503, (name, response.status_code, response.get_data(as_text=True))
@@ -105,6 +117,7 @@ def test_every_endpoint_answers_503_while_redis_is_down_then_recovers(app: Any, 
     article_id = stored_article(app)
     store.kill()
     assert_unavailable(send_all(app, requests_on(article_id)))
+    assert_alive_without_redis(app)
     store.start()  # same port, same directory: the append-only file is read back
     assert_serves_again(app, article_id)
 
@@ -114,6 +127,7 @@ def test_every_endpoint_answers_503_while_redis_hangs_then_recovers(app: Any, st
     store.pause()
     try:
         assert_unavailable(send_all(app, requests_on(article_id)))
+        assert_alive_without_redis(app)
     finally:
         store.resume()
     assert_serves_again(app, article_id)

@@ -127,6 +127,7 @@ def test_deletes_racing_reads_and_queries_answer_consistently(
                     ("get", "GET", f"/v1/articles/{article['id']}", None),
                     ("stored provenance", "GET", f"/v1/articles/{article['id']}/provenance", None),
                     ("query", "POST", "/v1/provenance", {"body": article["body"]}),
+                    ("listing", "GET", "/v1/articles?limit=20", None),
                 ):
                     status, answer = serve.request(method, path, body)
                     seen.append((kind, article["id"], status, answer))
@@ -144,6 +145,9 @@ def test_deletes_racing_reads_and_queries_answer_consistently(
             assert status in (200, 404), (kind, article_id, status, answer)
             if status == 404:
                 assert answer["type"].endswith("/not-found")
+        elif kind == "listing":
+            # Articles gone meanwhile are left out, never half there.
+            assert status == 200 and all(item["text"] for item in answer["items"]), answer
         elif kind == "query":
             # Each text is unrelated to the others: it finds its own article while stored, else nothing.
             assert status == 200
