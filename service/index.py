@@ -178,16 +178,29 @@ class Conflict(Exception):
         self.existing = existing
 
 
+# How many articles one index entry keeps (the earliest stored): twice what a query reads of it
+# (thresholds.max_anchor_postings, max_revised), so that deletions leave enough. An anchor pair shared by
+# more articles is two names often in the news together, no evidence of reuse; a passage or SimHash block
+# shared by more is a story copied a thousand times, whose original and first copies are kept.
+KEEP = {"simhash": 1000, "passages": 1000, "quotes": 1000, "anchors": 64}
+
+
 @dataclass(frozen=True)
 class Entry:
-    """One index entry of a text: the bucket set it goes in and the rest of its fingerprint."""
+    """One index entry of a text: the bucket it goes in, the rest of its fingerprint (the score) and
+    which of the text's entries in that bucket it is (members of one bucket must differ)."""
 
     view: str
     key: str
     rest: int
+    slot: int = 0
 
     def member(self, number: int) -> int:
-        return self.rest * ENTRY_SHIFT + number
+        return self.slot * ENTRY_SHIFT + number
+
+    def stored(self, number: int) -> list[int]:
+        """The arguments ADD_ARTICLE and REINDEX_ARTICLE take for this entry: rest, member, keep."""
+        return [self.rest, self.member(number), KEEP[self.view]]
 
 
 class Index:
@@ -207,15 +220,20 @@ class Index:
 
     def entries(self, partition: int, fingerprints: Fingerprints) -> list[Entry]:
         """Every index entry of a text in a partition (duplicates removed)."""
-        out = [
-            Entry("simhash", self.keys.entries(partition, "h", i << BLOCK_BITS | value), 0)
+        found = [
+            ("simhash", self.keys.entries(partition, "h", i << BLOCK_BITS | value), 0)
             for i, value in enumerate(simhash_blocks(fingerprints.simhash))
         ]
         for view in ("passages", "anchors", "quotes"):
             for value in getattr(fingerprints, view):
                 bucket, rest = value >> REST_BITS, value & ((1 << REST_BITS) - 1)
-                out.append(Entry(view, self.keys.entries(partition, VIEW_CODES[view], bucket), rest))
-        return list(dict.fromkeys(out))
+                found.append((view, self.keys.entries(partition, VIEW_CODES[view], bucket), rest))
+        slots: Counter[str] = Counter()
+        out = []
+        for view, key, rest in dict.fromkeys(found):
+            out.append(Entry(view, key, rest, slots[key]))
+            slots[key] += 1
+        return out
 
     # ------------------------------------------------------------ writing
 
@@ -241,7 +259,7 @@ class Index:
             article.record(),
             article.meta(),
             lineage,
-            *(e.member(number) for e in entries),
+            *(n for e in entries for n in e.stored(number)),
         ]
         existing = self._add(keys=keys, args=args)
         if existing is None:
@@ -293,7 +311,7 @@ class Index:
             article.record(),
             article.meta(),
             *(e.member(number) for e in leaving),
-            *(e.member(number) for e in joining),
+            *(n for e in joining for n in e.stored(number)),
         ]
         return bool(self._reindex(keys=keys, args=args))
 

@@ -2,7 +2,7 @@
 
 An article is whole when its id bucket names its number, its record string exists and names the same id,
 its meta hash holds its publication time and SimHash, and every index entry of its fingerprints is in
-its bucket set. Nothing else may be there: no record, meta field or index entry of a number that no id
+its bucket sorted set. Nothing else may be there: no record, meta field or index entry of a number that no id
 names (what a half-written or half-deleted article would leave), and each partition's count is the
 number of its ids. A test reads keys with SCAN here, as maintenance tools do; the service never does.
 """
@@ -66,7 +66,7 @@ def stored_articles(client: redis.Redis, keys: Keys) -> dict[str, Ref]:
         }
     actual: set[tuple[str, int]] = set()
     for _, _, key in by_family["x"]:
-        actual |= {(key, int(member)) for member in client.smembers(key)}
+        actual |= {(key, int(member)) for member in client.zrange(key, 0, -1)}
     missing, stray = expected - actual, actual - expected
     assert not missing, f"{len(missing)} index entries of stored articles are missing, e.g. {_some(missing)}"
     assert not stray, (
