@@ -2,9 +2,10 @@
 
 An article is whole when its id bucket names its number, its record string exists and names the same id,
 its meta hash holds its publication time and SimHash, and every index entry of its fingerprints is in
-its bucket sorted set. Nothing else may be there: no record, meta field or index entry of a number that no id
-names (what a half-written or half-deleted article would leave), and each partition's count is the
-number of its ids. A test reads keys with SCAN here, as maintenance tools do; the service never does.
+its bucket sorted set, with its rest as score (unless that fingerprint already keeps as many articles as
+it may). Nothing else may be there: no record, meta field or index entry of a number that no id names
+(what a half-written or half-deleted article would leave), and each partition's count is the number of
+its ids. A test reads keys with SCAN here, as maintenance tools do; the service never does.
 """
 
 from __future__ import annotations
@@ -56,23 +57,31 @@ def stored_articles(client: redis.Redis, keys: Keys) -> dict[str, Ref]:
     assert metas == set(numbers), f"meta fields out of step with ids: {sorted(metas ^ set(numbers))}"
 
     index = Index(client, keys)
-    expected: set[tuple[str, int]] = set()
+    expected: dict[tuple[str, int], tuple[int, int]] = {}  # (bucket, member) -> (rest, keep)
     for ref, article_id in numbers.items():
         record = client.get(keys.doc(ref.partition, ref.number))
         article = Article.from_record(_bytes(record), ref)
         assert article.id == article_id, f"record {ref} holds {article.id!r}, its id bucket {article_id!r}"
-        expected |= {
-            (e.key, e.member(ref.number)) for e in index.entries(ref.partition, article.fingerprints)
-        }
-    actual: set[tuple[str, int]] = set()
+        for entry in index.entries(ref.partition, article.fingerprints):
+            rest, member, keep = entry.stored(ref.number)
+            expected[entry.key, member] = (rest, keep)
+    actual: dict[tuple[str, int], int] = {}  # (bucket, member) -> score (the rest)
     for _, _, key in by_family["x"]:
-        actual |= {(key, int(member)) for member in client.zrange(key, 0, -1)}
-    missing, stray = expected - actual, actual - expected
-    assert not missing, f"{len(missing)} index entries of stored articles are missing, e.g. {_some(missing)}"
+        actual |= {
+            (key, int(member)): int(score) for member, score in client.zrange(key, 0, -1, withscores=True)
+        }
+    stray = {entry for entry, score in actual.items() if expected.get(entry, (None,))[0] != score}
     assert not stray, (
-        f"{len(stray)} index entries name no stored article, e.g. numbers "
+        f"{len(stray)} index entries name no stored article (or another rest), e.g. numbers "
         f"{sorted({m % ENTRY_SHIFT for _, m in stray})[:10]}"
     )
+    # An entry is left out only when its fingerprint already has `keep` articles (the earliest stored).
+    missing = {
+        (key, member)
+        for (key, member), (rest, keep) in expected.items()
+        if (key, member) not in actual and client.zcount(key, rest, rest) < keep
+    }
+    assert not missing, f"{len(missing)} index entries of stored articles are missing, e.g. {_some(missing)}"
 
     per_partition: dict[int, int] = defaultdict(int)
     for ref in numbers:
