@@ -59,21 +59,31 @@ class ProvenanceService:
             )
         return Text(text)
 
-    def fingerprints(self, text: Text, keep: bool = True) -> Fingerprints:
-        """The text's fingerprints, from the cache (keyed by content hash and algorithm) when there.
-        Texts asked about are kept for PROVENANCE_FINGERPRINT_CACHE_TTL (a CMS checks a draft several
-        times); articles stored are not (`keep=False`): their record holds their fingerprints."""
-        key = self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
+    def fingerprints(self, text: Text) -> Fingerprints:
+        """The fingerprints of a text asked about, from the cache (keyed by content hash and algorithm)
+        when there, else computed and kept for PROVENANCE_FINGERPRINT_CACHE_TTL: a CMS checks a draft
+        several times, then submits it."""
+        key = self._cache_key(text)
         cached = cast(bytes | None, self.redis.get(key))
         if cached:
             return Fingerprints.unpack(cached)
         fingerprints = Fingerprints.of(text)
-        if keep:
-            try:
-                self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
-            except redis.ResponseError as err:  # full (OOM), unable to persist or read-only: still answer
-                log.warning("fingerprint cache not written: %s", err)
+        try:
+            self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
+        except redis.ResponseError as err:  # full (OOM), unable to persist or read-only: still answer
+            log.warning("fingerprint cache not written: %s", err)
         return fingerprints
+
+    def _cache_key(self, text: Text) -> str:
+        return self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
+
+    def _stored_and_cached(self, article_id: str, text: Text) -> tuple[bool, Fingerprints | None]:
+        """Whether the id is stored, and the text's cached fingerprints if any: one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hexists(self.keys.ids(article_id), article_id)
+        pipe.get(self._cache_key(text))
+        stored, cached = pipe.execute()
+        return bool(stored), Fingerprints.unpack(cached) if cached else None
 
     # ------------------------------------------------------------ operations
 
@@ -81,13 +91,15 @@ class ProvenanceService:
         """Store an article (idempotent per id) and answer its provenance against earlier articles."""
         article_id = data.get("id") or uuid.uuid4().hex
         content_hash = _content_hash(data)
-        existing = self.index.get(article_id)  # one id lookup when it is new
+        text = self.prepare(data["body"], data["format"])
+        known, cached = self._stored_and_cached(article_id, text)
+        existing = self.index.get(article_id) if known else None
         if existing is not None:
             return self._resubmitted(existing, content_hash)
-        text = self.prepare(data["body"], data["format"])
         now = datetime.now(UTC)
         published_at = data.get("published_at") or now
-        fingerprints = self.fingerprints(text, keep=False)
+        # The record holds a stored article's fingerprints: they are not cached again.
+        fingerprints = cached or Fingerprints.of(text)
         profile = Profile(text)
         provenance, later = self.tracer.trace_with_later(
             Query(text, fingerprints, published_before=published_at, exclude=article_id, profile=profile),
