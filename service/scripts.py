@@ -15,11 +15,16 @@ from __future__ import annotations
 # ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash, ARGV[4] = record,
 # ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7..] = rest, member and keep of the
 # entry in KEYS[5..], three values each
-# Returns nil when added, else the id's current "<number> <content hash>".
+# Returns nil when added, else the id's current "<number> <content hash>", or 'taken' when the number
+# already has a record (the counter went back: a Redis restored without its last writes, a failover), so
+# that the caller takes another number instead of overwriting an article.
 ADD_ARTICLE = """
 local existing = redis.call('HGET', KEYS[1], ARGV[1])
 if existing then
   return existing
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return 'taken'
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. ARGV[3])
 redis.call('SET', KEYS[2], ARGV[4])
