@@ -47,6 +47,7 @@ UNCAPPED = 1 << 30
 # which nothing needs exactly (publication order uses the dates).
 NUMBER_BLOCK = 32
 VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q"}
+VIEW_NUMBERS = {view: i + 1 for i, view in enumerate(VIEWS)}  # as the lookup script counts them
 
 
 @dataclass(frozen=True, order=True)
@@ -160,9 +161,11 @@ def unpack_lineage(raw: bytes) -> tuple[Ref, str, str, float]:
 
 @dataclass
 class Candidates:
-    """Articles that share fingerprints with a text: per view, how many each shares."""
+    """Articles that share fingerprints with a text: per view, how many each shares, and the publication
+    time (epoch seconds) and SimHash of each."""
 
     shared: dict[str, Counter[Ref]] = field(default_factory=lambda: {v: Counter() for v in VIEWS})
+    published: dict[Ref, tuple[float, int]] = field(default_factory=dict)
 
     @property
     def simhash(self) -> Counter[Ref]:
@@ -220,7 +223,6 @@ class Index:
         self._set_lineage = client.register_script(scripts.SET_LINEAGE)
         self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
         self._lookup = client.register_script(scripts.LOOKUP)
-        self._meta = client.register_script(scripts.META)
         self._numbers: dict[int, tuple[int, int]] = {}  # partition -> next number, end of the block
         self._numbers_lock = threading.Lock()
 
@@ -390,22 +392,6 @@ class Index:
             pipe.getrange(self.keys.doc(ref.partition, ref.number), 0, SIGNATURE_READ - 1)
         return {ref: _signature(raw) for ref, raw in zip(refs, pipe.execute(), strict=True) if raw}
 
-    def published(self, refs: Iterable[Ref]) -> dict[Ref, tuple[float, int]]:
-        """Publication time (epoch seconds) and SimHash of many articles, in one round trip."""
-        by_partition: dict[int, list[Ref]] = {}
-        for ref in refs:
-            by_partition.setdefault(ref.partition, []).append(ref)
-        calls = [
-            ([self.keys.meta(p, r.number) for r in group], [r.number for r in group])
-            for p, group in by_partition.items()
-        ]
-        out = {}
-        for group, values in zip(by_partition.values(), self._per_partition(self._meta, calls), strict=True):
-            for ref, raw in zip(group, values, strict=True):
-                if raw is not None:
-                    out[ref] = cast(tuple[float, int], META.unpack(raw))
-        return out
-
     def _per_partition(self, script: Any, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
         """Run a registered script once per partition (keys of one hash tag each), all in one round
         trip: EVAL in a pipeline, so that a cluster node that never saw the script still runs it."""
@@ -417,23 +403,37 @@ class Index:
             pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
         return cast(list[Any], pipe.execute())
 
-    def candidates(self, fingerprints: Fingerprints, caps: dict[str, int] | None = None) -> Candidates:
-        """Articles sharing an entry of any view with the text: one lookup script per partition, all in
-        one round trip.
-        `caps` bounds, per view, how many articles one entry yields (the earliest stored)."""
+    def candidates(
+        self,
+        fingerprints: Fingerprints,
+        caps: dict[str, int] | None = None,
+        most: int = UNCAPPED,
+        weights: dict[str, int] | None = None,
+    ) -> Candidates:
+        """The `most` articles sharing most with the text (shared entries weighted per view by
+        `weights`, 1 each by default; ties to the earliest stored), with their metadata: one lookup
+        script per partition, all in one round trip. `caps` bounds, per view, how many articles one entry
+        yields (the earliest stored)."""
+        caps, weights = caps or {}, weights or dict.fromkeys(VIEWS, 1)
+        head = [most, *(weights[view] for view in VIEWS)]
+        calls = []
+        for partition in range(self.keys.partitions):
+            entries = self.entries(partition, fingerprints)
+            args = [head[0], self.keys.meta_prefix(partition), *head[1:]]
+            args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
+            calls.append(([e.key for e in entries], args))
+        rows = [
+            (-_score(head[1:], row[1:5]), Ref(partition, int(row[0])), row)
+            for partition, answer in enumerate(self._per_partition(self._lookup, calls))
+            for row in answer
+        ]
         found = Candidates()
-        caps = caps or {}
-        layout = [(p, self.entries(p, fingerprints)) for p in range(self.keys.partitions)]
-
-        def args(entries: list[Entry]) -> list[int]:
-            return [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED))]
-
-        answers = self._per_partition(self._lookup, [([e.key for e in es], args(es)) for _, es in layout])
-        for (partition, entries), replies in zip(layout, answers, strict=True):
-            for entry, numbers in zip(entries, replies, strict=True):
-                counter = found.shared[entry.view]
-                for number in numbers:
-                    counter[Ref(partition, int(number))] += 1
+        for _, ref, row in sorted(rows)[:most]:
+            for view, n in zip(VIEWS, row[1:5], strict=True):
+                if n:
+                    found.shared[view][ref] = int(n)
+            if row[5] is not None:
+                found.published[ref] = cast(tuple[float, int], META.unpack(row[5]))
         return found
 
     def count(self) -> int:
@@ -454,6 +454,10 @@ class Index:
                 for ids in pipe.execute():
                     for article_id in ids:
                         yield article_id.decode("utf-8")
+
+
+def _score(weights: list[int], shared: list[int]) -> int:
+    return sum(w * int(n) for w, n in zip(weights, shared, strict=True))
 
 
 def simhash_blocks(fingerprint: int) -> list[int]:

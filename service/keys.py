@@ -65,7 +65,11 @@ class Keys:
         return f"{self.tagged(partition)}:doc:{number}"
 
     def meta(self, partition: int, number: int) -> str:
-        return f"{self.tagged(partition)}:meta:{number >> META_BUCKET_SHIFT:x}"
+        return f"{self.meta_prefix(partition)}{number >> META_BUCKET_SHIFT:x}"
+
+    def meta_prefix(self, partition: int) -> str:
+        """What the meta keys of a partition start with (the lookup script completes them)."""
+        return f"{self.tagged(partition)}:meta:"
 
     def entries(self, partition: int, view: str, bucket: int) -> str:
         return f"{self.tagged(partition)}:x:{view}{bucket:x}"

@@ -9,7 +9,6 @@ Chains are resolved through the lineage stored at ingest: each article keeps its
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,6 +18,10 @@ from service.fingerprint import Fingerprints, hamming
 from service.index import Article, Candidates, Index, Ref
 from service.text import Text
 from service.thresholds import Thresholds
+
+# The candidates worth a look at their metadata, by what they share: SimHash blocks first (a copy shares
+# three or four), then passages and quotes, then anchor pairs.
+SHORTLIST_WEIGHTS = {"simhash": 100, "passages": 2, "quotes": 2, "anchors": 1}
 
 
 @dataclass
@@ -74,20 +77,26 @@ class Tracer:
     def trace_with_later(self, query: Query, later_than: datetime | None) -> tuple[Provenance, list[Ref]]:
         """The text's provenance and, from the same index lookup, the stored articles published after
         `later_than` that share fingerprints with it (those it may be the original of)."""
-        found = self.index.candidates(query.fingerprints, self._caps(self.limits.max_anchor_postings))
-        published = self.index.published(self._shortlist(found)) if found.refs() else {}
+        found = self.index.candidates(
+            query.fingerprints,
+            self._caps(self.limits.max_anchor_postings),
+            self.limits.max_shortlisted,
+            SHORTLIST_WEIGHTS,
+        )
+        published = found.published
         cutoff = query.published_before.timestamp() if query.published_before else None
         earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
         candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
         later: list[Ref] = []
         if later_than is not None and any(v[0] > later_than.timestamp() for v in published.values()):
             # A backfill: articles stored before this one were published after it. Look wider for them.
-            wide = self.index.candidates(query.fingerprints, self._caps(self.limits.max_revised))
-            after = {
-                r: v
-                for r, v in self.index.published(self._shortlist(wide, self.limits.max_revised)).items()
-                if v[0] > later_than.timestamp()
-            }
+            wide = self.index.candidates(
+                query.fingerprints,
+                self._caps(self.limits.max_revised),
+                self.limits.max_revised,
+                SHORTLIST_WEIGHTS,
+            )
+            after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
             later = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
         return self._answer(query, self._worth_verifying(query, found, candidates)), later
 
@@ -143,17 +152,6 @@ class Tracer:
         and its original must stay in sight whenever it was stored)."""
         most = self.limits.max_revised
         return {"anchors": min(anchors, most), "passages": most, "quotes": most, "simhash": most}
-
-    def _shortlist(self, found: Candidates, most: int | None = None) -> list[Ref]:
-        """The candidates worth a look at their metadata, by what they share: SimHash blocks first (a copy
-        shares three or four), then passages and quotes, then anchor pairs."""
-        score: Counter[Ref] = Counter()
-        for ref, blocks in found.shared["simhash"].items():
-            score[ref] += 100 * blocks
-        for view, weight in (("passages", 2), ("quotes", 2), ("anchors", 1)):
-            for ref, n in found.shared[view].items():
-                score[ref] += weight * n
-        return [ref for ref, _ in score.most_common(most or self.limits.max_shortlisted)]
 
     def _rank(
         self,

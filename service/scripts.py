@@ -103,40 +103,61 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1
 """
 
-# Finds index entries: in each bucket sorted set, the article numbers of the entry with the given rest
-# (ZRANGEBYSCORE: a scan in Redis's C, not in Lua); of an entry shared by many articles, the earliest
-# stored ones.
-# KEYS = index bucket sorted sets; ARGV[2i - 1] = the rest sought in KEYS[i], ARGV[2i] = how many numbers
-# of that entry at most
-# Returns one array of article numbers per key, smallest (earliest stored) first when cut.
+# Finds the articles sharing index entries with a text, best first, with their metadata: in each bucket
+# sorted set the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not
+# in Lua), of an entry shared by many articles the earliest stored ones; then per article how many
+# entries of each view it shares and a score (a weight per view); then the best `most` articles' meta
+# values (publication time and SimHash), read from their meta hashes, which share the partition's hash
+# tag with the bucket keys. The query's cost is its entries' buckets, not the index.
+# KEYS = index bucket sorted sets
+# ARGV[1] = how many articles to return at most, ARGV[2] = the partition's meta key prefix (the meta key of
+# article n is the prefix followed by n // 64 in hexadecimal), ARGV[3..6] = the weights of views 1..4
+# (SimHash block, passage, anchor pair, quote), then for KEYS[i] three values from ARGV[7 + 3(i-1)]: the
+# rest sought, how many numbers of that entry at most, the view (1..4)
+# Returns {number, shared of view 1, 2, 3, 4, meta value or nil} per article, best score first, ties by
+# number (earliest stored first).
 LOOKUP = """
-local out = {}
+local most = tonumber(ARGV[1])
+local prefix = ARGV[2]
+local weights = {tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])}
+local shared, order = {}, {}
 for i, key in ipairs(KEYS) do
-  local rest = ARGV[2 * i - 1]
-  local most = tonumber(ARGV[2 * i])
-  local found = redis.call('ZRANGEBYSCORE', key, rest, rest)
+  local a = 3 * i + 4
+  local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
+  local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
   for j, member in ipairs(found) do
     found[j] = tonumber(member) % 4294967296
   end
-  if #found > most then
+  if #found > cap then
     table.sort(found)
-    for j = #found, most + 1, -1 do
+    for j = #found, cap + 1, -1 do
       found[j] = nil
     end
   end
-  out[i] = found
+  for _, n in ipairs(found) do
+    local counts = shared[n]
+    if not counts then
+      counts = {0, 0, 0, 0, 0}
+      shared[n] = counts
+      order[#order + 1] = n
+    end
+    counts[view] = counts[view] + 1
+    counts[5] = counts[5] + weights[view]
+  end
 end
-return out
-"""
-
-# Reads the metadata (publication time and SimHash) of many articles of one partition.
-# KEYS[i] = the meta bucket hash of article i; ARGV[i] = its number
-# Returns one value per article, nil where it is gone. One command instead of one HGET per article: the
-# shortlist of a query is hundreds of articles, and the client's cost per command dominated.
-META = """
+table.sort(order, function(x, y)
+  local sx, sy = shared[x][5], shared[y][5]
+  if sx ~= sy then
+    return sx > sy
+  end
+  return x < y
+end)
 local out = {}
-for i, key in ipairs(KEYS) do
-  out[i] = redis.call('HGET', key, ARGV[i])
+for i = 1, math.min(most, #order) do
+  local n = order[i]
+  local counts = shared[n]
+  local meta = redis.call('HGET', prefix .. string.format('%x', math.floor(n / 64)), string.format('%d', n))
+  out[i] = {n, counts[1], counts[2], counts[3], counts[4], meta}
 end
 return out
 """
