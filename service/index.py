@@ -252,35 +252,41 @@ class Index:
 
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
-        number = self._number(partition)
         entries = self.entries(partition, article.fingerprints)
-        keys = [
-            self.keys.ids(article.id),
-            self.keys.doc(partition, number),
-            self.keys.meta(partition, number),
-            self.keys.count(partition),
-            *(e.key for e in entries),
-        ]
         lineage = pack_lineage(article.original_ref, article.original, article.verdict, article.score)
-        args: list[bytes | str | int] = [
-            article.id,
-            number,
-            article.content_hash,
-            article.record(),
-            article.meta(),
-            lineage,
-            *(n for e in entries for n in e.stored(number)),
-        ]
-        existing = self._add(keys=keys, args=args)
-        if existing is None:
-            article.ref = Ref(partition, number)
-            return True, article
-        stored = self.get(article.id)
-        if stored is None:  # deleted between the script and this read: try once more
-            return self.add(article)
-        if stored.content_hash != article.content_hash:
-            raise Conflict(stored)
-        return False, stored
+        record, meta = article.record(), article.meta()
+        while True:
+            number = self._number(partition)
+            keys = [
+                self.keys.ids(article.id),
+                self.keys.doc(partition, number),
+                self.keys.meta(partition, number),
+                self.keys.count(partition),
+                *(e.key for e in entries),
+            ]
+            args: list[bytes | str | int] = [
+                article.id,
+                number,
+                article.content_hash,
+                record,
+                meta,
+                lineage,
+                *(n for e in entries for n in e.stored(number)),
+            ]
+            existing = self._add(keys=keys, args=args)
+            if existing is None:
+                article.ref = Ref(partition, number)
+                return True, article
+            if existing == b"taken":  # the counter went back: the rest of this block is taken too
+                with self._numbers_lock:
+                    self._numbers.pop(partition, None)
+                continue
+            stored = self.get(article.id)
+            if stored is None:  # deleted between the script and this read: try again
+                continue
+            if stored.content_hash != article.content_hash:
+                raise Conflict(stored)
+            return False, stored
 
     def _number(self, partition: int) -> int:
         """A new article number in the partition (see NUMBER_BLOCK)."""
