@@ -65,6 +65,10 @@ class Profile:
             out[h] = out.get(h, 0.0) + w
         return out
 
+    @cached_property
+    def hashed_mass(self) -> float:
+        return sum(self.hashed_terms.values())
+
 
 @dataclass(frozen=True)
 class Rewording:
@@ -163,10 +167,10 @@ def signature(profile: Profile) -> bytes:
 
 def containment_bound(query: Profile, signature: bytes) -> float:
     """An upper bound of `containment(query, match)` from the match's signature alone."""
-    present = set(struct.unpack(f">{len(signature) // 2}H", signature))
     hashed = query.hashed_terms
-    mass = sum(hashed.values())
-    return sum(w for h, w in hashed.items() if h in present) / mass if mass else 0.0
+    mass = query.hashed_mass
+    present = hashed.keys() & struct.unpack(f">{len(signature) // 2}H", signature)
+    return sum(hashed[h] for h in present) / mass if mass else 0.0
 
 
 def _contained(terms: dict[str, float], other: dict[str, float]) -> float:
