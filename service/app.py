@@ -7,6 +7,8 @@ from typing import Any
 
 import redis
 from flask import Flask
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from service import access, errors, observability
 from service.api import articles, batch, health, listing, pages, provenance
@@ -32,6 +34,10 @@ def redis_client(config: Config) -> redis.Redis | redis.RedisCluster:
             config.redis_url.replace("+cluster", "", 1),
             socket_timeout=config.redis_socket_timeout,
             socket_connect_timeout=config.redis_socket_timeout,
+            # No retry: redis-py's default of 10 kept a request on a hung master for 11 timeouts. A failed
+            # command still makes the client re-read the cluster's layout, so after a failover the
+            # next request goes to the new master.
+            retry=Retry(NoBackoff(), 0),
         )
     return redis.Redis.from_url(
         config.redis_url,

@@ -68,9 +68,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(redis.ConnectionError)
     @app.errorhandler(redis.TimeoutError)
     @app.errorhandler(redis.ReadOnlyError)
-    def _redis_down(err: redis.RedisError) -> Response:
+    @app.errorhandler(redis.exceptions.RedisClusterException)  # no node of a cluster answers
+    def _redis_down(err: Exception) -> Response:
+        if isinstance(err, CLUSTER_MISUSE):
+            return _unexpected(err)
         log.warning("redis unavailable: %s", err.__class__.__name__)
-        count_redis_error(err)
+        count_redis_error(err if isinstance(err, redis.RedisError) else redis.ConnectionError(str(err)))
         return problem(
             503,
             "Service Unavailable",
@@ -104,6 +107,11 @@ def init_app(app: Flask) -> None:
         )
 
 
+# Cluster errors that are a bug of ours (keys of one command on several slots), not an outage.
+CLUSTER_MISUSE = (
+    redis.exceptions.CrossSlotTransactionError,
+    redis.exceptions.InvalidPipelineStack,
+)
 REDIS_REFUSALS = (
     redis.exceptions.OutOfMemoryError,
     redis.exceptions.ClusterDownError,  # MASTERDOWN too

@@ -7,14 +7,19 @@ Nothing here measures time: a request made from a thread must have returned with
 from __future__ import annotations
 
 import shutil
+import signal
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import redis as redis_lib
 
 from service.app import create_app
+from service.keys import Keys
+from tests.cluster import LocalCluster
 from tests.factories import ORCHESTRA, make_article
 from tests.processes import PrivateRedis, wait_for
 
@@ -66,8 +71,9 @@ def send_all(app: Any, requests: dict[str, tuple[str, str, Any]]) -> dict[str, A
     }
     for thread in threads.values():
         thread.start()
+    deadline = time.monotonic() + JOIN_SECONDS
     for thread in threads.values():
-        thread.join(JOIN_SECONDS)  # the threads started together: this bounds each from its start
+        thread.join(max(0.0, deadline - time.monotonic()))  # each within JOIN_SECONDS of the start
     hung = [name for name, thread in threads.items() if thread.is_alive()]
     assert not hung, f"no answer within {JOIN_SECONDS} s: {hung}"
     assert not failures, failures
@@ -178,3 +184,34 @@ def test_a_redis_that_cannot_persist_refuses_writes_with_503(tmp_path: Path) -> 
             assert app.test_client().get(f"/v1/articles/{article_id}").status_code == 200
             admin.config_set("save", "")  # the operator's way out; the service needs nothing
         assert_serves_again(app, article_id)
+
+
+def test_a_hung_master_or_a_dead_redis_cluster_answers_503_and_a_resumed_one_serves(tmp_path: Path) -> None:
+    """redis+cluster://: the master holding the articles hung, then every node dead, is a 503 like a
+    single Redis (redis-py's cluster client retried 10 times by default, and its RedisClusterException
+    was a 500). A cluster with every node hung is slower to give up: each request then also asks every
+    node for the layout, one timeout each. The rate limiter is off here: its own cluster client
+    (flask-limiter's storage) still retries 10 times."""
+    cluster = LocalCluster(tmp_path / "cluster").start()
+    try:
+        settings = {"redis_url": cluster.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT}
+        app = create_app({**settings, "rate_limit": "off"})
+        article_id = stored_article(app)
+        with redis_lib.RedisCluster.from_url(cluster.url.replace("+cluster", "")) as client:
+            holder = client.get_node_from_key(Keys("faults").tagged(0)).port  # every key of partition 0
+        master = cluster.processes[cluster.ports.index(holder)]
+        master.send_signal(signal.SIGSTOP)
+        try:
+            requests = requests_on(article_id)
+            readyz = requests.pop("readyz")  # PING goes to any node: ready or not, but never hung
+            assert_unavailable(send_all(app, requests))
+            assert send_all(app, {"readyz": readyz})["readyz"].status_code in (200, 503)
+        finally:
+            master.send_signal(signal.SIGCONT)
+        assert_serves_again(app, article_id)
+        for process in cluster.processes:
+            process.kill()
+            process.wait()
+        assert_unavailable(send_all(app, requests_on(article_id)))
+    finally:
+        cluster.stop()

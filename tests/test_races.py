@@ -5,6 +5,7 @@ index never keeps an entry of an article that is not whole (tests/consistency.py
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -70,8 +71,9 @@ def race(count: int, action: Callable[[int], T]) -> list[T]:
     threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(count)]
     for thread in threads:
         thread.start()
+    deadline = time.monotonic() + JOIN_SECONDS
     for thread in threads:
-        thread.join(JOIN_SECONDS)
+        thread.join(max(0.0, deadline - time.monotonic()))
     assert not any(t.is_alive() for t in threads), "a client is still waiting for its answer"
     assert not errors, errors
     return [results[i] for i in range(count)]
