@@ -193,7 +193,7 @@ class ProvenanceService:
     def ready(self) -> bool:
         try:
             return bool(self.redis.ping())
-        except (redis.ConnectionError, redis.TimeoutError):
+        except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.RedisClusterException):
             return False
 
 
