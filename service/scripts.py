@@ -114,8 +114,8 @@ return 1
 # article n is the prefix followed by n // 64 in hexadecimal), ARGV[3..6] = the weights of views 1..4
 # (SimHash block, passage, anchor pair, quote), then for KEYS[i] three values from ARGV[7 + 3(i-1)]: the
 # rest sought, how many numbers of that entry at most, the view (1..4)
-# Returns {number, shared of view 1, 2, 3, 4, meta value or nil} per article, best score first, ties by
-# number (earliest stored first).
+# Returns {number, shared of view 1, 2, 3, 4, meta value or nil} for the best `most` articles (best score,
+# then the earliest stored), in no particular order.
 LOOKUP = """
 local most = tonumber(ARGV[1])
 local prefix = ARGV[2]
@@ -145,13 +145,16 @@ for i, key in ipairs(KEYS) do
     counts[5] = counts[5] + weights[view]
   end
 end
-table.sort(order, function(x, y)
-  local sx, sy = shared[x][5], shared[y][5]
-  if sx ~= sy then
-    return sx > sy
+if #order > most then
+  -- best score first, then the earliest stored: one number per article, sorted without a comparator
+  for i, n in ipairs(order) do
+    order[i] = n - shared[n][5] * 4294967296
   end
-  return x < y
-end)
+  table.sort(order)
+  for i = 1, most do
+    order[i] = order[i] % 4294967296
+  end
+end
 local out = {}
 for i = 1, math.min(most, #order) do
   local n = order[i]
