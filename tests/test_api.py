@@ -87,6 +87,22 @@ def test_get_returns_metadata_and_fingerprint(client: Any) -> None:
     assert body["text_length"] > 100
 
 
+def test_get_includes_the_text_as_indexed_only_when_asked(client: Any) -> None:
+    page = "<html><body>" + "".join(f"<p>{p}</p>" for p in HARBOUR.split("\n\n")) + "</body></html>"
+    client.post("/v1/articles", json=make_article(id="with-text", body=page, format="html"))
+    assert "text" not in client.get("/v1/articles/with-text").get_json()
+    body = client.get("/v1/articles/with-text?include=text").get_json()
+    assert "harbour bridge" in body["text"] and "<p>" not in body["text"]
+    assert len(body["text"]) == body["text_length"]
+
+
+@pytest.mark.parametrize("query", ["include=title", "include=text&include=text", "include="])
+def test_get_with_another_include_is_422_naming_it(client: Any, query: str) -> None:
+    client.post("/v1/articles", json=make_article(id="with-text"))
+    problem = problem_of(client.get(f"/v1/articles/with-text?{query}"), 422)
+    assert "include" in problem["errors"]
+
+
 def test_ids_with_slashes_may_be_percent_encoded(client: Any) -> None:
     client.post("/v1/articles", json=make_article(id="bbc/tech/007"))
     assert client.get("/v1/articles/bbc%2Ftech%2F007").status_code == 200

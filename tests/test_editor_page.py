@@ -165,8 +165,10 @@ def test_editor_names_the_seed_original_of_its_rewrite_and_shows_the_evidence(
     assert len(kinds_in(browser, "query-pane")) == len(passages)
     coverage = browser.find_element(By.ID, "coverage").text
     assert coverage.startswith(f"{len(passages)} passages") and "% of the original" in coverage
-    # The query pane is the text as the service cleaned it, so the offsets fall on the same characters.
+    # The query pane is the text as the service cleaned it, so the offsets fall on the same characters;
+    # the original's pane is its text as indexed (GET /v1/articles/{id}?include=text).
     assert pane_text(browser, "query-pane") == clean_text(rewrite)
+    assert pane_text(browser, "original-pane") == clean_text(body)
     first = browser.find_element(By.CSS_SELECTOR, "#query-pane mark.passage")
     first_text = browser.execute_script("return arguments[0].lastChild.textContent", first)
     assert first_text == clean_text(rewrite)[passages[0]["query_start"] : passages[0]["query_end"]]

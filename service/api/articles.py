@@ -51,11 +51,24 @@ def provenance(article_id: str) -> Response:
 
 @bp.route("/<path:article_id>", methods=["GET", "DELETE"], **BY_ID)
 def article_by_id(article_id: str) -> Response:
-    """GET: the stored article's metadata, fingerprint and lineage. DELETE: remove it from the index."""
+    """GET: the stored article's metadata, fingerprint and lineage (`include=text`: and its text).
+    DELETE: remove it from the index."""
     article_id = known_id(article_id)
     if request.method == "DELETE":
         service().delete(article_id)
         response = Response(status=204)
         del response.headers["Content-Type"]
         return response
-    return jsonify(article_out.dump(service().get(article_id)))
+    include = _included()
+    body = article_out.dump(article := service().get(article_id))
+    if include == "text":
+        body["text"] = article.text
+    return jsonify(body)
+
+
+def _included() -> str | None:
+    """`include=text` adds the text to an article; nothing else can be included."""
+    include = request.args.getlist("include")
+    if include not in ([], ["text"]):
+        raise ValidationError({"include": ["the only value is 'text', given once"]})
+    return include[0] if include else None

@@ -1,6 +1,6 @@
 // The editor page: traces a pasted text with POST /v1/provenance (nothing is stored), then shows the
 // verdict, the original, the reused passages side by side, the shared quotes and the original's lineage
-// (GET /v1/articles/{id} and GET /v1/articles/{id}/provenance). No framework, no build step; loaded as a
+// (GET /v1/articles/{id}?include=text and GET /v1/articles/{id}/provenance). No framework, no build step; loaded as a
 // file so that the page runs under `Content-Security-Policy: default-src 'self'`.
 "use strict";
 
@@ -244,9 +244,9 @@
     renderOutline(pane, length, spans, "match");
     showNote(
       "original-note",
-      "The API does not return a stored article's text (GET /v1/articles/{id} gives its metadata and length" +
-        (length ? ": " + length + " characters" : "") +
-        "), so the original's passages are shown by their position in it."
+      "The original's text could not be read" +
+        (length ? " (" + length + " characters)" : "") +
+        ", so its passages are shown by their position in it."
     );
   }
 
@@ -405,7 +405,7 @@
       renderQueryPane(request, spansOf(passages, "query"));
       let article = null;
       try {
-        article = await api("GET", articlePath(match.id));
+        article = await api("GET", articlePath(match.id) + "?include=text");
       } catch (err) {
         showNote("original-note", "The original could not be read: " + (err.detail || err.message));
       }
