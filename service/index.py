@@ -428,16 +428,16 @@ class Index:
             args = [head[0], self.keys.meta_prefix(partition), *head[1:]]
             args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
             calls.append(([e.key for e in entries], args))
-        rows = [
-            (-_score(head[1:], row[1:5]), Ref(partition, int(row[0])), row)
-            for partition, answer in enumerate(self._per_partition(self._lookup, calls))
-            for row in answer
-        ]
+        answers = self._per_partition(self._lookup, calls)
+        rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
+        if len(answers) > 1:  # each partition sent its best `most`: keep the best of all
+            rows = sorted(rows, key=lambda r: (-_score(head[1:], r[1][1:5]), r[0]))[:most]
         found = Candidates()
-        for _, ref, row in sorted(rows)[:most]:
-            for view, n in zip(VIEWS, row[1:5], strict=True):
+        shared = [found.shared[view] for view in VIEWS]
+        for ref, row in rows:
+            for counter, n in zip(shared, row[1:5], strict=True):
                 if n:
-                    found.shared[view][ref] = int(n)
+                    counter[ref] = n
             if row[5] is not None:
                 found.published[ref] = cast(tuple[float, int], META.unpack(row[5]))
         return found

@@ -8,6 +8,7 @@ same way on its first article as on its millionth. Stems (Snowball) let "lied", 
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -40,6 +41,10 @@ MARKERS = {
 }
 
 
+# Whether a token holds a digit (a figure): a regex search in C, not a generator over its characters.
+has_digit = re.compile(r"\d").search
+
+
 def detect_language(tokens: Sequence[str]) -> str:
     """The language among LANGUAGES whose function words are most frequent in the tokens."""
     counts = Counter(tokens[:400])
@@ -50,7 +55,7 @@ def detect_language(tokens: Sequence[str]) -> str:
 
 @lru_cache(maxsize=262_144)
 def weight(token: str, language: str = DEFAULT_LANGUAGE) -> float:
-    if any(ch.isdigit() for ch in token):
+    if has_digit(token):
         # Figures identify a story as names do, but bare small numbers (a date, "2") less so.
         return MAX_WEIGHT if len(token) > 2 else 3.0
     return max(0.0, min(MAX_WEIGHT, 7.0 - zipf_frequency(token, language)))
@@ -70,7 +75,7 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
 
 @lru_cache(maxsize=262_144)
 def stem(token: str, language: str = DEFAULT_LANGUAGE) -> str:
-    if any(ch.isdigit() for ch in token):
+    if has_digit(token):
         return token
     return str(_stemmer(language).stemWord(token))
 
@@ -106,7 +111,7 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
         if len(token) < 3:
             continue
         w = weight(token, language)
-        figure = any(ch.isdigit() for ch in token)
+        figure = has_digit(token) is not None
         if figure or (token in proper and w >= NAME_WEIGHT):
             rank = (0, w * (1 + 0.5 * (n - 1)))
         elif w >= ANCHOR_WEIGHT:
