@@ -15,18 +15,18 @@ ALGORITHM names this recipe; fingerprints are cached under it, so changing the r
 
 from __future__ import annotations
 
-import hashlib
 import struct
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import xxhash
 from simhash import Simhash
 
 from service import lexicon
 from service.text import Text, names, quote_spans, shingles, tokens
 
-ALGORITHM = "fp3"
+ALGORITHM = "fp4"  # fp4: xxHash64 for passage, anchor and quote hashes (fp3: BLAKE2b, 5x slower)
 BITS = 64
 SHINGLE = 3
 PASSAGE_MIN_TOKENS = 6
@@ -39,7 +39,8 @@ ANCHORS = 8  # 28 pairs
 
 
 def hash64(value: str) -> int:
-    return int.from_bytes(hashlib.blake2b(value.encode("utf-8"), digest_size=8).digest(), "big")
+    """A stable 64-bit hash (not Python's hash(), which changes with every process)."""
+    return xxhash.xxh64_intdigest(value)
 
 
 def simhash(tokens: Sequence[str]) -> int:
