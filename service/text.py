@@ -100,14 +100,11 @@ def fold(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Comparison tokens of a text."""
-    out = []
-    for match in WORD.finditer(text):
-        word = fold(match.group())
+    out = [fold(word) for word in WORD.findall(text)]
+    for i, word in enumerate(out):
         if "'" in word or "\u2019" in word:
-            word = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
-        if word:
-            out.append(word)
-    return out
+            out[i] = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
+    return [word for word in out if word] if "" in out else out
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
