@@ -78,6 +78,16 @@ class HttpUrl(fields.Url):
         return url
 
 
+class QueryInteger(fields.Integer):
+    """An integer query parameter in ASCII digits: "10", not "+10", " 10", "1_0" or "1e1" (which int()
+    takes)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not (isinstance(value, str) and value.isascii() and value.isdigit()):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def text_field(max_length: int, **kwargs: Any) -> fields.String:
     return Unicode(validate=validate.Length(max=max_length), **kwargs)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from schemas.articles import ArticleOut
+from schemas.fields import QueryInteger
 
 
 class ListingQuery(Schema):
@@ -14,7 +15,7 @@ class ListingQuery(Schema):
         unknown = RAISE
 
     cursor = fields.String(validate=validate.Length(min=1, max=200))
-    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+    limit = QueryInteger(load_default=100, validate=validate.Range(min=1, max=1000))
 
 
 class ArticleListed(ArticleOut):

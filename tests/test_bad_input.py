@@ -377,7 +377,9 @@ def test_an_article_over_the_request_limit_in_a_batch_is_413_alone(app_config: d
     refused(client.get(f"/v1/articles/{large['id']}"), 404)
 
 
-@pytest.mark.parametrize("limit", ["0", "1001", "-1", "ten", "2.5", "", "1e3", "9" * 5000])
+@pytest.mark.parametrize(
+    "limit", ["0", "1001", "-1", "ten", "2.5", "", "1e3", "9" * 5000, "+5", " 5", "1_0", "\u0665"]
+)
 def test_a_listing_limit_out_of_range_is_422(client: Any, limit: str) -> None:
     assert "limit" in refused(client.get("/v1/articles", query_string={"limit": limit}))["errors"]
 
