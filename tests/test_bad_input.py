@@ -493,3 +493,18 @@ def test_a_path_with_an_id_no_article_can_have_is_404(client: Any, stored: Any, 
 def test_a_text_that_repeats_a_phrase_hundreds_of_times_is_not_a_500(client: Any, path: str) -> None:
     response = client.post(path, json={"body": "The council voted. " * 300})
     assert response.status_code in (200, 201, 422)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="service/text.py extract_html(): on a page with nothing but navigation, trafilatura "
+    "(favor_recall) and its baseline fallback keep the links' text, so the page is stored as an article",
+)
+def test_html_with_nothing_but_navigation_links_is_422(client: Any, stored: Any) -> None:
+    html = (
+        '<html><body><nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
+        "<script>track()</script></body></html>"
+    )
+    problem = refused(client.post("/v1/articles", json=make_article(body=html, format="html")))
+    assert "body" in problem["errors"]
+    assert stored() == []
