@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import redis
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 from service.observability import count_redis_error, current_request_id
 
 PROBLEM_TYPE = "https://provenance.example/problems/"
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 log = logging.getLogger(__name__)
 
 
@@ -24,6 +26,14 @@ class ProblemError(Exception):
         self.status, self.title, self.detail = status, title, detail
         self.slug = slug or title.lower().replace(" ", "-")
         self.extra = extra
+
+
+def field_messages(err: ValidationError) -> dict[str, Any]:
+    """A ValidationError's messages per field (`_schema`: the body as a whole). An unknown field is named
+    as sent, and a JSON name may hold a lone surrogate escape: it is answered as U+FFFD, so that the
+    problem is valid UTF-8."""
+    messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+    return {SURROGATE.sub("\ufffd", str(name)): value for name, value in messages.items()}
 
 
 def not_found(what: str) -> ProblemError:
@@ -50,7 +60,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _invalid(err: ValidationError) -> Response:
-        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        messages = field_messages(err)
         fields = ", ".join(sorted(messages))
         return problem(
             422, "Unprocessable Content", f"invalid fields: {fields}", "validation-error", errors=messages

@@ -204,6 +204,19 @@ def test_a_lone_surrogate_is_422_naming_the_field(client: Any, stored: Any, raw:
     assert stored() == []
 
 
+def test_a_problem_names_a_field_with_a_lone_surrogate_in_valid_utf8(client: Any) -> None:
+    """An unknown field is named as sent: a lone surrogate in its name is answered as U+FFFD."""
+    raw = '{"body": "The council voted.", "id": "a\\ud800", "col\\ud800our": 1}'
+    for path, content_type in (("/v1/articles", "application/json"), ("/v1/articles:batch", NDJSON)):
+        answer = post_raw(client, path, raw, content_type).get_data()
+        assert b"\\ud8" not in answer.lower()
+        body = json.loads(answer.decode("utf-8", "strict"))
+        problem = body["items"][0]["problem"] if "items" in body else body
+        assert "col\ufffdour" in problem["errors"]
+        if "items" in body:
+            assert body["items"][0]["id"] == "a\ufffd"
+
+
 def test_a_surrogate_pair_escape_is_the_character_it_encodes(client: Any) -> None:
     raw = '{"id": "emoji/pair", "title": "Party \\ud83c\\udf89", "body": "The council voted \\ud83c\\udf89."}'
     assert post_raw(client, "/v1/articles", raw).status_code == 201

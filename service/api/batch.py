@@ -10,7 +10,7 @@ from marshmallow import ValidationError
 
 from schemas import ArticleIn, ArticleSubmitted
 from service.api import service
-from service.errors import PROBLEM_TYPE, ProblemError
+from service.errors import PROBLEM_TYPE, SURROGATE, ProblemError, field_messages
 
 bp = Blueprint("batch", __name__, url_prefix="/v1")
 article_in = ArticleIn()
@@ -53,7 +53,7 @@ def _submit_one(index: int, raw: Any, most_bytes: int) -> dict[str, Any]:
             )
         result = service().submit(article_in.load(raw))
     except ValidationError as err:
-        messages = err.messages if isinstance(err.messages, dict) else {"_schema": err.messages}
+        messages = field_messages(err)
         return _failed(
             index,
             raw,
@@ -78,6 +78,8 @@ def _failed(
     index: int, raw: Any, status: int, title: str, slug: str, detail: str, **extra: Any
 ) -> dict[str, Any]:
     article_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    if article_id is not None:
+        article_id = SURROGATE.sub("\ufffd", article_id)  # answered as valid UTF-8, as sent otherwise
     problem = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
     return {"index": index, "status": status, "id": article_id, "problem": problem}
 
