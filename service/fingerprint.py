@@ -3,9 +3,10 @@
 Views, each indexed in Redis (service/index.py):
 - `simhash`: SimHash over word 3-shingles of the whole text; near-duplicates lie within a few bits
   (Manku et al. 2007), found through block tables.
-- `passages`: per sentence of 6 or more tokens, the two smallest 64-bit hashes of its word 3-shingles (a
-  bottom-2 MinHash): a sentence copied word for word, or with a word changed, shares at least one with its
-  source, so excerpts and partial reuse are found however little of the article they take.
+- `passages`: per sentence of 6 or more tokens, the two smallest 64-bit hashes of its word 3-shingles that
+  hold a telling word (a bottom-2 MinHash; PASSAGE_MIN_WEIGHT): a sentence copied word for word, or with a
+  word changed, shares at least one with its source, so excerpts and partial reuse are found however
+  little of the article they take.
 - `anchors`: pairs of the text's most telling rare words (names, figures, rare terms; service/lexicon.py).
   A rewrite or a summary rewords every sentence but keeps who and what: it shares several pairs with its
   original. Pairs, not single words, keep each posting list short however many articles name one person.
@@ -26,11 +27,16 @@ from simhash import Simhash
 from service import lexicon
 from service.text import Text, names, quote_spans, shingles, tokens
 
-ALGORITHM = "fp4"  # fp4: xxHash64 for passage, anchor and quote hashes (fp3: BLAKE2b, 5x slower)
+ALGORITHM = "fp4"  # fp4: xxHash64 (fp3: BLAKE2b, 5x slower); passages of telling shingles only
 BITS = 64
 SHINGLE = 3
 PASSAGE_MIN_TOKENS = 6
 PASSAGE_BOTTOM = 2
+# A passage hash comes from a shingle with at least one word this telling (lexicon.weight, 0-6): shingles
+# of common words only ("it is a", "a lot of", "he told the") are in thousands of sentences, and one
+# that hashes low is the smallest hash of every sentence it is in, so two unrelated articles shared it
+# (measured: the 25 most shared passage values of synthetic news were all such phrases).
+PASSAGE_MIN_WEIGHT = 2.5
 # Passage, anchor and quote fingerprints keep 36 bits: 16 name an index bucket, 20 are checked inside it.
 # At a million articles a partition's bucket holds a few hundred entries, so a chance match of the 20
 # bits is about 1 in 3,000 lookups, and verification drops it.
@@ -51,11 +57,20 @@ def simhash(tokens: Sequence[str]) -> int:
     return int(Simhash(features, f=BITS).value)
 
 
-def passage_hashes(sentence_tokens: Sequence[str]) -> list[int]:
-    """The sentence's bottom-2 shingle hashes, cut to VIEW_BITS; none for short sentences."""
+def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAULT_LANGUAGE) -> list[int]:
+    """The sentence's bottom-2 hashes of its telling word 3-shingles (see PASSAGE_MIN_WEIGHT), cut to
+    VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    hashes = sorted({hash64(s) for s in shingles(sentence_tokens)})
+    telling = [lexicon.weight(t, language) >= PASSAGE_MIN_WEIGHT for t in sentence_tokens]
+    n = len(sentence_tokens)
+    hashes = sorted(
+        {
+            hash64(" ".join(sentence_tokens[i : i + SHINGLE]))
+            for i in range(max(n - SHINGLE + 1, 1))
+            if any(telling[i : i + SHINGLE])
+        }
+    )
     return [_cut(h) for h in hashes[:PASSAGE_BOTTOM]]
 
 
@@ -94,7 +109,7 @@ class Fingerprints:
         language = lexicon.detect_language(text.tokens)
         return cls(
             simhash=simhash(text.tokens),
-            passages=_unique(h for s in text.sentences for h in passage_hashes(s.tokens)),
+            passages=_unique(h for s in text.sentences for h in passage_hashes(s.tokens, language)),
             anchors=_unique(anchor_pairs(text, language)),
             quotes=_unique(quote_hashes(text)),
         )
