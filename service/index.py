@@ -48,6 +48,9 @@ UNCAPPED = 1 << 30
 NUMBER_BLOCK = 32
 VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q"}
 VIEW_NUMBERS = {view: i + 1 for i, view in enumerate(VIEWS)}  # as the lookup script counts them
+# What the lookup counts per candidate: the views, and passages of entries so common they are stock
+# phrases ("a spokesman said"), not evidence of a copied sentence.
+COUNTED = (*VIEWS, "stock")
 
 
 @dataclass(frozen=True, order=True)
@@ -164,7 +167,7 @@ class Candidates:
     """Articles that share fingerprints with a text: per view, how many each shares, and the publication
     time (epoch seconds) and SimHash of each."""
 
-    shared: dict[str, Counter[Ref]] = field(default_factory=lambda: {v: Counter() for v in VIEWS})
+    shared: dict[str, Counter[Ref]] = field(default_factory=lambda: {v: Counter() for v in COUNTED})
     published: dict[Ref, tuple[float, int]] = field(default_factory=dict)
 
     @property
@@ -415,31 +418,33 @@ class Index:
         caps: dict[str, int] | None = None,
         most: int = UNCAPPED,
         weights: dict[str, int] | None = None,
+        stock: int = UNCAPPED,
     ) -> Candidates:
-        """The `most` articles sharing most with the text (shared entries weighted per view by
+        """The `most` articles sharing most with the text (shared entries weighted per counted view by
         `weights`, 1 each by default; ties to the earliest stored), with their metadata: one lookup
         script per partition, all in one round trip. `caps` bounds, per view, how many articles one entry
-        yields (the earliest stored)."""
-        caps, weights = caps or {}, weights or dict.fromkeys(VIEWS, 1)
-        head = [most, *(weights[view] for view in VIEWS)]
+        yields (the earliest stored); a passage entry of more than `stock` articles counts as "stock"."""
+        caps, weights = caps or {}, weights or dict.fromkeys(COUNTED, 1)
+        weighted = [weights[view] for view in COUNTED]
+        stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
         calls = []
         for partition in range(self.keys.partitions):
             entries = self.entries(partition, fingerprints)
-            args = [head[0], self.keys.meta_prefix(partition), *head[1:]]
+            args = [most, self.keys.meta_prefix(partition), stock_here, *weighted]
             args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
             calls.append(([e.key for e in entries], args))
         answers = self._per_partition(self._lookup, calls)
         rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
         if len(answers) > 1:  # each partition sent its best `most`: keep the best of all
-            rows = sorted(rows, key=lambda r: (-_score(head[1:], r[1][1:5]), r[0]))[:most]
+            rows = sorted(rows, key=lambda r: (-_score(weighted, r[1][1:6]), r[0]))[:most]
         found = Candidates()
-        shared = [found.shared[view] for view in VIEWS]
+        shared = [found.shared[view] for view in COUNTED]
         for ref, row in rows:
-            for counter, n in zip(shared, row[1:5], strict=True):
+            for counter, n in zip(shared, row[1:6], strict=True):
                 if n:
                     counter[ref] = n
-            if row[5] is not None:
-                found.published[ref] = cast(tuple[float, int], META.unpack(row[5]))
+            if row[6] is not None:
+                found.published[ref] = cast(tuple[float, int], META.unpack(row[6]))
         return found
 
     def count(self) -> int:

@@ -20,8 +20,8 @@ from service.text import Text
 from service.thresholds import Thresholds
 
 # The candidates worth a look at their metadata, by what they share: SimHash blocks first (a copy shares
-# three or four), then passages and quotes, then anchor pairs.
-SHORTLIST_WEIGHTS = {"simhash": 100, "passages": 2, "quotes": 2, "anchors": 1}
+# three or four), then passages and quotes, then anchor pairs and stock phrases.
+SHORTLIST_WEIGHTS = {"simhash": 100, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
 
 
 @dataclass
@@ -82,6 +82,7 @@ class Tracer:
             self._caps(self.limits.max_anchor_postings),
             self.limits.max_shortlisted,
             SHORTLIST_WEIGHTS,
+            self.limits.stock_passage_postings,
         )
         published = found.published
         cutoff = query.published_before.timestamp() if query.published_before else None
@@ -95,6 +96,7 @@ class Tracer:
                 self._caps(self.limits.max_revised),
                 self.limits.max_revised,
                 SHORTLIST_WEIGHTS,
+                self.limits.stock_passage_postings,
             )
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
             later = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
@@ -160,8 +162,8 @@ class Tracer:
         published: dict[Ref, tuple[float, int]],
         most: int,
     ) -> list[Ref]:
-        """Candidates best first: SimHash near, then most shared entries (a passage or quote counts 2, an
-        anchor pair 1); those sharing too little are dropped."""
+        """Candidates best first: SimHash near, then most shared entries (a passage or quote counts 2, a
+        stock phrase or an anchor pair 1); those sharing too little are dropped."""
         ranked = []
         for ref, (_, fingerprint) in published.items():
             near = hamming(fingerprint, fingerprints.simhash) <= self.limits.simhash_max_bits
@@ -169,6 +171,7 @@ class Tracer:
                 2 * found.shared["passages"][ref]
                 + 2 * found.shared["quotes"][ref]
                 + found.shared["anchors"][ref]
+                + found.shared["stock"][ref]
             )
             if not near and evidence < self.limits.min_candidate_evidence:
                 continue

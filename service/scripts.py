@@ -109,22 +109,31 @@ return 1
 # entries of each view it shares and a score (a weight per view); then the best `most` articles' meta
 # values (publication time and SimHash), read from their meta hashes, which share the partition's hash
 # tag with the bucket keys. The query's cost is its entries' buckets, not the index.
+# A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2.
 # KEYS = index bucket sorted sets
 # ARGV[1] = how many articles to return at most, ARGV[2] = the partition's meta key prefix (the meta key of
-# article n is the prefix followed by n // 64 in hexadecimal), ARGV[3..6] = the weights of views 1..4
-# (SimHash block, passage, anchor pair, quote), then for KEYS[i] three values from ARGV[7 + 3(i-1)]: the
-# rest sought, how many numbers of that entry at most, the view (1..4)
-# Returns {number, shared of view 1, 2, 3, 4, meta value or nil} for the best `most` articles (best score,
-# then the earliest stored), in no particular order.
+# article n is the prefix followed by n // 64 in hexadecimal), ARGV[3] = the most articles of a passage
+# entry that is not a stock phrase, ARGV[4..8] = the weights of views 1..5 (SimHash block, passage, anchor
+# pair, quote, stock phrase), then for KEYS[i] three values from ARGV[9 + 3(i-1)]: the rest sought, how
+# many numbers of that entry at most, the view (1..4)
+# Returns {number, shared of view 1, 2, 3, 4, 5, meta value or nil} for the best `most` articles (best
+# score, then the earliest stored), in no particular order.
 LOOKUP = """
 local most = tonumber(ARGV[1])
 local prefix = ARGV[2]
-local weights = {tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])}
+local stock = tonumber(ARGV[3])
+local weights = {}
+for v = 1, 5 do
+  weights[v] = tonumber(ARGV[3 + v])
+end
 local shared, order = {}, {}
 for i, key in ipairs(KEYS) do
-  local a = 3 * i + 4
+  local a = 3 * i + 6
   local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
+  if view == 2 and #found > stock then
+    view = 5
+  end
   for j, member in ipairs(found) do
     found[j] = tonumber(member) % 4294967296
   end
@@ -137,18 +146,18 @@ for i, key in ipairs(KEYS) do
   for _, n in ipairs(found) do
     local counts = shared[n]
     if not counts then
-      counts = {0, 0, 0, 0, 0}
+      counts = {0, 0, 0, 0, 0, 0}
       shared[n] = counts
       order[#order + 1] = n
     end
     counts[view] = counts[view] + 1
-    counts[5] = counts[5] + weights[view]
+    counts[6] = counts[6] + weights[view]
   end
 end
 if #order > most then
   -- best score first, then the earliest stored: one number per article, sorted without a comparator
   for i, n in ipairs(order) do
-    order[i] = n - shared[n][5] * 4294967296
+    order[i] = n - shared[n][6] * 4294967296
   end
   table.sort(order)
   for i = 1, most do
@@ -160,7 +169,7 @@ for i = 1, math.min(most, #order) do
   local n = order[i]
   local counts = shared[n]
   local meta = redis.call('HGET', prefix .. string.format('%x', math.floor(n / 64)), string.format('%d', n))
-  out[i] = {n, counts[1], counts[2], counts[3], counts[4], meta}
+  out[i] = {n, counts[1], counts[2], counts[3], counts[4], counts[5], meta}
 end
 return out
 """

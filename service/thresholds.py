@@ -98,6 +98,12 @@ class Thresholds:
     # query must not grow with the index. Passages, quotes and SimHash blocks are bounded by
     # max_revised only: their long lists are copies of one story, whose original must stay in sight.
     max_anchor_postings: int = 32
+    # A passage fingerprint found in more stored articles than this is a stock phrase ("a spokesman
+    # said", "mr blair has") that happens to be a sentence's smallest hash, not a copied sentence: it
+    # counts 1 as evidence, like an anchor pair, not 2, and never spares a candidate the word-signature
+    # check. A sentence copied by 32 articles is still found (it is evidence, only weaker); a much-copied
+    # story's copies also share its SimHash or enough of its words to be verified.
+    stock_passage_postings: int = 32
     # Candidates whose publication time and SimHash are read, best evidence first: an upper bound on the
     # work of a query before verification.
     max_shortlisted: int = 256

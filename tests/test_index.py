@@ -99,3 +99,24 @@ def test_count_sums_every_partition(index: Index) -> None:
     for i in range(5):
         index.add(article(f"n{i}", i))
     assert index.count() == 5
+
+
+def test_a_passage_shared_by_more_than_stock_articles_counts_as_a_stock_phrase(
+    redis: redis_lib.Redis, key_prefix: str
+) -> None:
+    index = Index(redis, Keys(key_prefix, partitions=1))
+    for i in range(5):
+        index.add(article(f"s{i}", simhash=i * 0x1111, passages=(42, 1000 + i)))
+    common = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, (42, 1000)), stock=3)
+    assert len(common.shared["stock"]) == 5 and set(common.shared["passages"]) == {index.ref_of("s0")}
+    rare = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, (42, 1000)), stock=10)
+    assert len(rare.shared["passages"]) == 5 and not rare.shared["stock"]
+
+
+def test_the_lookup_returns_the_best_shortlist_with_metadata(index: Index) -> None:
+    for i in range(6):
+        index.add(article(f"m{i}", simhash=i * 0x1111, passages=tuple(range(100, 101 + i))))
+    found = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, tuple(range(100, 106))), most=2)
+    best = {index.ref_of("m5"), index.ref_of("m4")}
+    assert set(found.published) == best == set(found.shared["passages"])
+    assert found.published[index.ref_of("m5")][1] == 5 * 0x1111
