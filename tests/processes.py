@@ -171,9 +171,10 @@ class ProvenanceServe:
         of them runs any more."""
         assert self.process is not None
         members = [pid for pid in _pids() if _group_of(pid) == self.process.pid]
-        os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):  # none left (the master was killed alone before)
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
-        wait_for("the killed processes to be gone", lambda: not any(_running(pid) for pid in members))
+        wait_for("the killed processes to be gone", lambda: not any(running(pid) for pid in members))
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -204,7 +205,7 @@ def _group_of(pid: int) -> int | None:
         return None
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
     """Alive and not a zombie (an orphan's zombie lingers where nothing reaps it)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
@@ -212,3 +213,26 @@ def _running(pid: int) -> bool:
         return False
     state = next((line.split()[1] for line in status.splitlines() if line.startswith("State:")), "")
     return state not in ("Z", "X")
+
+
+class Apps:
+    """Apps built by a test (`apps.build(settings)`), whose Redis connections (the service's and the rate
+    limiter's) are closed when the test ends: none is left for the garbage collector to find open."""
+
+    def __init__(self) -> None:
+        self.built: list[Any] = []
+
+    def build(self, settings: dict[str, Any]) -> Any:
+        from service.app import create_app
+
+        app = create_app(settings)
+        self.built.append(app)
+        return app
+
+    def close(self) -> None:
+        for app in self.built:
+            app.extensions["provenance"].redis.close()
+            for limiter in app.extensions.get("limiter", ()):
+                storage = getattr(getattr(limiter, "_storage", None), "storage", None)
+                if storage is not None:
+                    storage.close()

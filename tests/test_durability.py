@@ -10,24 +10,34 @@ nothing, a crash of the machine may lose that last second. Only the process kill
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import redis as redis_lib
 
-from service.app import create_app
 from service.keys import Keys
 from tests.consistency import distinct_body, stored_articles
-from tests.processes import PrivateRedis, ProvenanceServe, wait_for
+from tests.processes import Apps, PrivateRedis, ProvenanceServe, running, wait_for
 
 AOF_ALWAYS = ("--appendonly", "yes", "--appendfsync", "always")
 PREFIX = "durable"
 KEYS = Keys(PREFIX, 1)
 
 
-def app_on(store: PrivateRedis) -> Any:
-    return create_app({"redis_url": store.url, "key_prefix": PREFIX, "redis_socket_timeout": 1.0})
+@pytest.fixture
+def apps() -> Iterator[Apps]:
+    built = Apps()
+    yield built
+    built.close()
+
+
+def app_on(store: PrivateRedis, apps: Apps) -> Any:
+    return apps.build({"redis_url": store.url, "key_prefix": PREFIX, "redis_socket_timeout": 1.0})
 
 
 def stored_count(store: PrivateRedis) -> int:
@@ -35,10 +45,10 @@ def stored_count(store: PrivateRedis) -> int:
         return int(client.get(KEYS.count(0)) or 0)
 
 
-def test_kill_9_of_redis_loses_no_acknowledged_article(tmp_path: Path) -> None:
+def test_kill_9_of_redis_loses_no_acknowledged_article(tmp_path: Path, apps: Apps) -> None:
     store = PrivateRedis(tmp_path / "redis", *AOF_ALWAYS).start()
     try:
-        app = app_on(store)
+        app = app_on(store, apps)
         acknowledged: list[str] = []
         last: list[int] = []
 
@@ -80,7 +90,7 @@ def test_kill_9_of_provenance_serve_and_its_redis_loses_no_acknowledged_article(
             status, body = serve.request("POST", "/v1/articles", {"id": f"s/{n}", "body": distinct_body(n)})
             assert status == 201, body
             acknowledged.append(body["id"])
-        embedded = redis_lib.Redis(unix_socket_path=str(tmp_path / "data" / "redis.sock"), socket_timeout=5)
+        embedded = _embedded(tmp_path)
         # appendfsync everysec: each write goes to the AOF before its reply, unless a slow fsync made Redis
         # postpone it (then it sits in Redis's AOF buffer, and a kill would lose it). Wait until the buffer
         # is empty and no fsync is pending, i.e. everything acknowledged is in the file.
@@ -89,13 +99,37 @@ def test_kill_9_of_provenance_serve_and_its_redis_loses_no_acknowledged_article(
         serve.kill_all()  # gunicorn master, workers and the embedded redis-server, all with SIGKILL
 
         serve.start()  # the same data directory
-        for article_id in acknowledged:
-            status, body = serve.request("GET", f"/v1/articles/{article_id}")
-            assert status == 200, (article_id, body)
-        with redis_lib.Redis(unix_socket_path=str(tmp_path / "data" / "redis.sock")) as redis:
-            assert set(stored_articles(redis, Keys())) == set(acknowledged)
+        assert_stored(serve, acknowledged, tmp_path)
+
+        # kill -9 of the master alone: its redis-server must not outlive it (it would hold the data
+        # directory's AOF beside the next one's); the kernel tells it to shut down cleanly.
+        for n in range(16, 20):
+            status, body = serve.request("POST", "/v1/articles", {"id": f"s/{n}", "body": distinct_body(n)})
+            assert status == 201, body
+            acknowledged.append(body["id"])
+        with _embedded(tmp_path) as embedded:
+            redis_pid = int(embedded.info("server")["process_id"])
+        assert serve.process is not None
+        os.kill(serve.process.pid, signal.SIGKILL)
+        serve.process.wait(timeout=10)
+        wait_for("the orphaned redis-server to exit", lambda: not running(redis_pid))
+        serve.kill_all()  # the orphaned workers
+        serve.start()
+        assert_stored(serve, acknowledged, tmp_path)
     finally:
         serve.stop()
+
+
+def _embedded(tmp_path: Path) -> redis_lib.Redis:
+    return redis_lib.Redis(unix_socket_path=str(tmp_path / "data" / "redis.sock"), socket_timeout=5)
+
+
+def assert_stored(serve: ProvenanceServe, acknowledged: list[str], tmp_path: Path) -> None:
+    for article_id in acknowledged:
+        status, body = serve.request("GET", f"/v1/articles/{article_id}")
+        assert status == 200, (article_id, body)
+    with _embedded(tmp_path) as redis:
+        assert set(stored_articles(redis, Keys())) == set(acknowledged)
 
 
 def _aof_written(client: redis_lib.Redis) -> bool:
@@ -108,10 +142,12 @@ def _aof_written(client: redis_lib.Redis) -> bool:
     )
 
 
-def test_a_kill_in_the_middle_of_a_batch_leaves_each_article_whole_or_absent(tmp_path: Path) -> None:
+def test_a_kill_in_the_middle_of_a_batch_leaves_each_article_whole_or_absent(
+    tmp_path: Path, apps: Apps
+) -> None:
     store = PrivateRedis(tmp_path / "redis", *AOF_ALWAYS).start()
     try:
-        app = app_on(store)
+        app = app_on(store, apps)
         batch = [{"id": f"b/{n:03d}", "body": distinct_body(1000 + n)} for n in range(150)]
         answer: list[Any] = []
         sender = threading.Thread(
@@ -143,14 +179,16 @@ def test_a_kill_in_the_middle_of_a_batch_leaves_each_article_whole_or_absent(tmp
         store.stop()
 
 
-def test_a_redis_back_without_its_last_writes_never_gives_two_articles_one_number(tmp_path: Path) -> None:
+def test_a_redis_back_without_its_last_writes_never_gives_two_articles_one_number(
+    tmp_path: Path, apps: Apps
+) -> None:
     """A Redis that comes back without its last writes (no AOF here; in life a failover to a replica
     that lagged, or a machine crash inside the fsync window) sets the article counter back, while the
     processes that hold numbers taken before go on: no article may overwrite another's record."""
     store = PrivateRedis(tmp_path / "redis", "--appendonly", "no").start()
     try:
         settings = {"redis_url": store.url, "key_prefix": PREFIX, "rate_limit": "off"}
-        first, second = create_app(settings), create_app(settings)  # two workers, each with its own client
+        first, second = apps.build(settings), apps.build(settings)  # two workers, each with its own client
 
         def submit(app: Any, n: int) -> None:
             response = app.test_client().post("/v1/articles", json={"id": f"n/{n}", "body": distinct_body(n)})

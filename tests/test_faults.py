@@ -17,11 +17,10 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.app import create_app
 from service.keys import Keys
 from tests.cluster import LocalCluster
 from tests.factories import ORCHESTRA, make_article
-from tests.processes import PrivateRedis, wait_for
+from tests.processes import Apps, PrivateRedis, wait_for
 
 JOIN_SECONDS = 5.0
 REDIS_TIMEOUT = 0.5  # PROVENANCE_REDIS_TIMEOUT for these apps
@@ -35,8 +34,15 @@ def store(tmp_path: Path) -> Iterator[PrivateRedis]:
 
 
 @pytest.fixture
-def app(store: PrivateRedis) -> Any:
-    return create_app({"redis_url": store.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT})
+def apps() -> Iterator[Apps]:
+    built = Apps()
+    yield built
+    built.close()
+
+
+@pytest.fixture
+def app(store: PrivateRedis, apps: Apps) -> Any:
+    return apps.build({"redis_url": store.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT})
 
 
 def requests_on(article_id: str) -> dict[str, tuple[str, str, Any]]:
@@ -139,11 +145,14 @@ def test_every_endpoint_answers_503_while_redis_hangs_then_recovers(app: Any, st
     assert_serves_again(app, article_id)
 
 
-def test_a_full_redis_refuses_writes_with_503_and_still_answers_reads(store: PrivateRedis) -> None:
-    # The rate limiter counts every /v1 request in Redis (service/access.py), so with it on a full Redis
-    # refuses reads too: answered 503 as well (the first test below), never 500.
+def test_a_full_redis_refuses_writes_with_503_and_still_answers_reads(
+    store: PrivateRedis, apps: Apps
+) -> None:
+    """Redis at maxmemory (noeviction) refuses writes: a submission is a 503 (it was a 500), reads go on.
+    With the rate limiter on (`limited`), every /v1 request writes its count to Redis, so a full Redis
+    refuses reads too: 503 as well, never 500."""
     settings = {"redis_url": store.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT}
-    limited, unlimited = create_app(settings), create_app({**settings, "rate_limit": "off"})
+    limited, unlimited = apps.build(settings), apps.build({**settings, "rate_limit": "off"})
     article_id = stored_article(unlimited)
     with store.client() as admin:
         admin.config_set("maxmemory-policy", "noeviction")
@@ -165,14 +174,14 @@ def test_a_full_redis_refuses_writes_with_503_and_still_answers_reads(store: Pri
     assert_serves_again(limited, stored_article(limited))
 
 
-def test_a_redis_that_cannot_persist_refuses_writes_with_503(tmp_path: Path) -> None:
+def test_a_redis_that_cannot_persist_refuses_writes_with_503(tmp_path: Path, apps: Apps) -> None:
     """MISCONF: Redis stops accepting writes when it cannot write to its disk (here: a snapshot fails
     because its directory is gone; a full disk does the same), so nothing is acknowledged that it could
     not keep."""
     directory = tmp_path / "doomed"
     with PrivateRedis(directory, "--save", "3600 1") as store:
         settings = {"redis_url": store.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT}
-        app = create_app({**settings, "rate_limit": "off"})  # it writes on reads too (see above)
+        app = apps.build({**settings, "rate_limit": "off"})  # it writes on reads too (see above)
         article_id = stored_article(app)
         shutil.rmtree(directory)
         with store.client() as admin:
@@ -186,7 +195,9 @@ def test_a_redis_that_cannot_persist_refuses_writes_with_503(tmp_path: Path) -> 
         assert_serves_again(app, article_id)
 
 
-def test_a_hung_master_or_a_dead_redis_cluster_answers_503_and_a_resumed_one_serves(tmp_path: Path) -> None:
+def test_a_hung_master_or_a_dead_redis_cluster_answers_503_and_a_resumed_one_serves(
+    tmp_path: Path, apps: Apps
+) -> None:
     """redis+cluster://: the master holding the articles hung, then every node dead, is a 503 like a
     single Redis (redis-py's cluster client retried 10 times by default, and its RedisClusterException
     was a 500). A cluster with every node hung is slower to give up: each request then also asks every
@@ -195,7 +206,7 @@ def test_a_hung_master_or_a_dead_redis_cluster_answers_503_and_a_resumed_one_ser
     cluster = LocalCluster(tmp_path / "cluster").start()
     try:
         settings = {"redis_url": cluster.url, "key_prefix": "faults", "redis_socket_timeout": REDIS_TIMEOUT}
-        app = create_app({**settings, "rate_limit": "off"})
+        app = apps.build({**settings, "rate_limit": "off"})
         article_id = stored_article(app)
         with redis_lib.RedisCluster.from_url(cluster.url.replace("+cluster", "")) as client:
             holder = client.get_node_from_key(Keys("faults").tagged(0)).port  # every key of partition 0
