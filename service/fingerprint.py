@@ -54,7 +54,10 @@ def simhash(tokens: Sequence[str]) -> int:
     features = Counter(shingles(tokens))
     if not features:
         return 0
-    return int(Simhash(features, f=BITS).value)
+    # simhash 2.1 multiplies a uint8 bit array by weights above its cut-off of 50, which numpy 2 refuses
+    # from 256 on (a table of zeros repeats "0 0 0" hundreds of times): weights stop at the cut-off.
+    most = Simhash.large_weight_cutoff
+    return int(Simhash({f: min(n, most) for f, n in features.items()}, f=BITS).value)
 
 
 def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAULT_LANGUAGE) -> list[int]:

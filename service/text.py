@@ -12,8 +12,11 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import Any
 
 import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
@@ -59,13 +62,31 @@ class Sentence:
     tokens: tuple[str, ...]
 
 
+# Elements that are never the article: navigation, asides, footers, forms and code. Dropped before
+# extraction, so that a page with nothing else (a menu) is empty, not an article made of its links.
+NON_CONTENT = ("nav", "aside", "footer", "menu", "form", "button", "script", "style", "noscript", "template")
+
+
 def extract_html(html: str) -> str:
     """The article's text from an HTML page: navigation, scripts, asides and footers left out."""
-    text = trafilatura.extract(html, include_comments=False, include_tables=True, favor_recall=True)
+    page = _without_chrome(html)
+    text = trafilatura.extract(page, include_comments=False, include_tables=True, favor_recall=True)
     if not text:
         # Pages too small for the extractor's heuristics: its baseline still keeps only visible text.
-        _, text, _ = trafilatura.baseline(html)
+        _, text, _ = trafilatura.baseline(page)
     return text or ""
+
+
+def _without_chrome(html: str) -> Any:
+    """The page's tree without NON_CONTENT elements (their tail text kept), or the string as it came
+    if it does not parse."""
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (ValueError, etree.ParserError):
+        return html
+    for element in tree.xpath(" | ".join(f"//{tag}" for tag in NON_CONTENT)):
+        element.drop_tree()
+    return tree
 
 
 def normalise(text: str) -> str:

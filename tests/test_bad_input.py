@@ -494,14 +494,9 @@ def test_a_path_with_an_id_no_article_can_have_is_404(client: Any, stored: Any, 
     assert stored() == []
 
 
-# ------------------------------------------------------------ known, not fixed here
+# ------------------------------------------------------------ found by these tests, fixed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/fingerprint.py simhash(): simhash 2.1.2 multiplies a uint8 bit array by a shingle's "
-    "count, and numpy 2 raises OverflowError once a count reaches 256 (a 500); reported, not this test's fix",
-)
 @pytest.mark.parametrize("path", ["/v1/articles", "/v1/provenance"])
 @pytest.mark.parametrize(
     "payload",
@@ -525,11 +520,6 @@ def test_a_text_that_repeats_a_phrase_hundreds_of_times_is_not_a_500(
     assert response.status_code in (200, 201, 422)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="service/text.py extract_html(): on a page with nothing but navigation, trafilatura "
-    "(favor_recall) and its baseline fallback keep the links' text, so the page is stored as an article",
-)
 def test_html_with_nothing_but_navigation_links_is_422(client: Any, stored: Any) -> None:
     html = (
         '<html><body><nav><a href="/">Home</a> <a href="/about">About us</a></nav>'
