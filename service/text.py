@@ -43,6 +43,7 @@ POSSESSIVE = re.compile(r"['\u2019]s$")
 SENTENCE_END = re.compile(
     r"""[.!?\u2026]+[\"'\u201d\u2019\u00bb)\]]*(?=\s+[\"'\u201c\u2018\u00ab(\[]?[\w\u00bf\u00a1])"""
 )
+WORD_BEFORE_STOP = re.compile(r"([\w.]+)[.!?\u2026]+\W*$")
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof st mt jr sr inc ltd co corp gov gen col sgt lt capt rep sen rev vs etc no nos fig jan "
     "feb mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e m mme mlle sra dra hr fr nr bzw ca".split()
@@ -139,7 +140,9 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         start = spans.pop()[0] if continues else line_start
         for end_match in SENTENCE_END.finditer(text, line_start, line_end):
             end = end_match.end()
-            word_before = re.search(r"([\w.]+)[.!?\u2026]+\W*$", text[start:end])
+            # The word before the stop: the last 100 characters are enough (a sentence that keeps going
+            # past single letters, "a b c d. e f g.", must not make this quadratic).
+            word_before = WORD_BEFORE_STOP.search(text[max(start, end - 100) : end])
             if word_before and end_match.group().startswith(".") and _is_abbreviation(word_before.group(1)):
                 continue
             if _next_letter_is_lower(text, end, line_end):
