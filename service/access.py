@@ -17,6 +17,8 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from service.config import Config, parse_api_keys, parse_rate_limit
 from service.errors import problem
@@ -127,6 +129,9 @@ def _limiter(settings: Config) -> Limiter:
         raise ValueError("PROVENANCE_RATE_LIMIT counts in Redis: set REDIS_URL, or turn it off")
     uri, options = storage_uri(settings.redis_url)
     options["socket_timeout"] = options["socket_connect_timeout"] = settings.redis_socket_timeout
+    # As the service's own client (service/app.py): no retries, so a hung Redis or cluster master costs a
+    # request one timeout, not redis-py's default of 10 on a cluster.
+    options["retry"] = Retry(NoBackoff(), 0)
     limiter = Limiter(
         _client,
         application_limits=[settings.rate_limit],  # one count per key across every /v1 route
