@@ -26,7 +26,7 @@ from service.logs import logging_config
 bind = os.environ.get("PROVENANCE_BIND", "127.0.0.1:8080")
 # Detection is CPU-bound Python; one process per core, and a second thread each to overlap Redis waits.
 workers = int(os.environ.get("PROVENANCE_WORKERS", os.cpu_count() or 2))
-worker_class = "gthread"
+worker_class = os.environ.get("PROVENANCE_WORKER_CLASS", "gthread")
 threads = int(os.environ.get("PROVENANCE_THREADS", 2))
 keepalive = int(os.environ.get("PROVENANCE_KEEPALIVE", 5))
 timeout = int(os.environ.get("PROVENANCE_WORKER_TIMEOUT", 30))
