@@ -29,9 +29,7 @@ import os
 import random
 import shlex
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +44,7 @@ from urllib.parse import quote, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
-from quality import free_port, wait_ready
+from quality import free_port, start_serve, stop_serve, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -283,33 +281,13 @@ def served(args: argparse.Namespace) -> Iterator[str]:
     env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="", PROVENANCE_RATE_LIMIT="off")
     log_path = data / "serve.log"
     with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_serve(port, args.workers, env, log)
     try:
         base_url = f"http://127.0.0.1:{port}"
         wait_ready(base_url, server, timeout=90, log_path=log_path)
         yield base_url
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_serve(server)
         if args.keep_log:
             shutil.copy(log_path, args.keep_log)
         shutil.rmtree(data, ignore_errors=True)

@@ -23,6 +23,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_BENCH = ROOT.parent / "shared" / "bench"
@@ -32,6 +33,27 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def start_serve(port: int, workers: int, env: dict[str, str], out: Any) -> subprocess.Popen[bytes]:
+    """`provenance serve` of this checkout on 127.0.0.1:port, as users run it, its output to `out`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        cwd=ROOT,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_serve(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (gunicorn stops its workers and the embedded Redis), then SIGKILL after a minute."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def wait_ready(
@@ -63,13 +85,7 @@ def run(args: argparse.Namespace) -> int:
     env["PROVENANCE_RATE_LIMIT"] = "off"
     env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="")
     log = (data / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = start_serve(port, args.workers, env, log)
     try:
         wait_ready(url, server)
         command = [sys.executable, str(SHARED_BENCH / "evaluate.py"), "--base-url", url]
@@ -84,8 +100,7 @@ def run(args: argparse.Namespace) -> int:
             )
         return status
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        stop_serve(server)
         log.close()
         shutil.rmtree(data, ignore_errors=True)
 

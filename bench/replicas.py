@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import synth
-from quality import free_port, wait_ready
+from quality import free_port, start_serve, stop_serve, wait_ready
 from scale import PrivateRedis, default_redis_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,13 +45,7 @@ def start_service(redis_url: str, workers: int, prefix: str) -> tuple[subprocess
     env = {**os.environ, "REDIS_URL": redis_url, "PROVENANCE_KEY_PREFIX": prefix, "PROVENANCE_ACCESS_LOG": ""}
     env["PROVENANCE_RATE_LIMIT"] = "off"  # one client, thousands of requests a minute
     log = open(os.environ.get("REPLICAS_LOG", os.devnull), "ab")  # noqa: SIM115 - kept for the process
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
+    process = start_serve(port, workers, env, log)
     url = f"http://127.0.0.1:{port}"
     wait_ready(url, process)
     return process, url
@@ -99,8 +92,7 @@ def main() -> int:
                 results.append(run_layout(name, [url for _, url in services], articles, probes))
             finally:
                 for process, _ in services:
-                    process.send_signal(signal.SIGTERM)
-                    process.wait(timeout=60)
+                    stop_serve(process)
     print(f"python bench/replicas.py --n {args.n} --probes {args.probes}")
     for r in results:
         print(

@@ -42,7 +42,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -61,7 +60,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import itertools
 
 import synth
-from quality import wait_ready
+from quality import free_port, start_serve, stop_serve, wait_ready
 
 ROOT = Path(__file__).resolve().parents[1]
 SYSTEM_REDIS = Path("/usr/bin/redis-server")
@@ -97,12 +96,6 @@ def latency_summary(seconds: list[float]) -> dict[str, Any]:
         "mean_ms": sum(ms) / len(ms) if ms else None,
         "max_ms": max(ms) if ms else None,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def log(message: str) -> None:
@@ -633,22 +626,7 @@ def served(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str]]:
             stack.callback(_cleanup_prefix, args.service_redis, prefix)
         log_path = data / "serve.log"
         out = stack.enter_context(log_path.open("wb"))
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "service.cli",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(args.workers),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+        server = start_serve(port, args.workers, env, out)
         try:
             base_url = f"http://127.0.0.1:{port}"
             wait_ready(base_url, server, timeout=90, log_path=log_path)
@@ -656,12 +634,7 @@ def served(args: argparse.Namespace) -> Iterator[tuple[str, str | None, str]]:
             log(f"service at {base_url} ({args.workers} workers), Redis at {redis_url}")
             yield base_url, redis_url, f"{prefix}:*"
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_serve(server)
             if args.keep_log:
                 shutil.copy(log_path, args.keep_log)
             shutil.rmtree(data, ignore_errors=True)

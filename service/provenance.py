@@ -77,13 +77,7 @@ class Tracer:
     def trace_with_later(self, query: Query, later_than: datetime | None) -> tuple[Provenance, list[Ref]]:
         """The text's provenance and, from the same index lookup, the stored articles published after
         `later_than` that share fingerprints with it (those it may be the original of)."""
-        found = self.index.candidates(
-            query.fingerprints,
-            self._caps(self.limits.max_anchor_postings),
-            self.limits.max_shortlisted,
-            SHORTLIST_WEIGHTS,
-            self.limits.stock_passage_postings,
-        )
+        found = self._candidates(query, self.limits.max_anchor_postings, self.limits.max_shortlisted)
         published = found.published
         cutoff = query.published_before.timestamp() if query.published_before else None
         earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
@@ -91,13 +85,7 @@ class Tracer:
         later: list[Ref] = []
         if later_than is not None and any(v[0] > later_than.timestamp() for v in published.values()):
             # A backfill: articles stored before this one were published after it. Look wider for them.
-            wide = self.index.candidates(
-                query.fingerprints,
-                self._caps(self.limits.max_revised),
-                self.limits.max_revised,
-                SHORTLIST_WEIGHTS,
-                self.limits.stock_passage_postings,
-            )
+            wide = self._candidates(query, self.limits.max_revised, self.limits.max_revised)
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
             later = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
         return self._answer(query, self._worth_verifying(query, found, candidates)), later
@@ -147,6 +135,11 @@ class Tracer:
         )
 
     # ------------------------------------------------------------ candidates
+
+    def _candidates(self, query: Query, anchors: int, most: int) -> Candidates:
+        """The `most` articles sharing most with the text, an anchor pair yielding `anchors` at most."""
+        stock = self.limits.stock_passage_postings
+        return self.index.candidates(query.fingerprints, self._caps(anchors), most, SHORTLIST_WEIGHTS, stock)
 
     def _caps(self, anchors: int) -> dict[str, int]:
         """Articles one index entry may yield: few for an anchor pair (a common pair of names is no

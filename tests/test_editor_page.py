@@ -6,19 +6,17 @@ the real Redis with this test's key prefix. Skipped when chromium or chromium-dr
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from werkzeug.serving import make_server
 
 from service.app import create_app
 from service.text import clean_text
 from tests.factories import HARBOUR, ORCHESTRA, make_article
+from tests.live import serving
 from tests.test_seed import read_seed
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,19 +53,6 @@ def browser() -> Iterator[Any]:
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
     yield driver
     driver.quit()
-
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """The app on a real HTTP server (werkzeug, threaded) on a free port of 127.0.0.1: its base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
 
 
 @pytest.fixture
