@@ -87,16 +87,19 @@ class Tracer:
             # A backfill: articles stored before this one were published after it. Look wider for them.
             wide = self._candidates(query, self.limits.max_revised, self.limits.max_revised)
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
-            later = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
-        return self._answer(query, self._worth_verifying(query, found, candidates)), later
+            ranked = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
+            # Each later article kept is traced again in full: only those that may derive from this one.
+            later = self._worth_verifying(query, wide, ranked, self.limits.revise_min_containment)
+        answer = self._worth_verifying(query, found, candidates, self.limits.rewrite_min_containment)
+        return self._answer(query, answer), later
 
-    def _worth_verifying(self, query: Query, found: Candidates, refs: list[Ref]) -> list[Ref]:
+    def _worth_verifying(self, query: Query, found: Candidates, refs: list[Ref], least: float) -> list[Ref]:
         """The candidates that may be copied or reworded. Verifying one that shares no SimHash block or
         quote and fewer than `verify_min_passages` passages with the text can only find a verbatim
-        sentence or two; if, by its stored word signature, it also has too few of the text's words to be
-        a rewrite (compare's own prefilter, bounded from above), it would answer "none". Most candidates
-        of a fresh text are such: they share a pair of names, or a stock phrase that is the smallest hash
-        of one sentence."""
+        sentence or two; if, by its stored word signature, it also has less than `least` of the text's
+        words (weighted, bounded from above), it would answer "none" (with `rewrite_min_containment`,
+        compare's own prefilter). Most candidates of a fresh text are such: they share a pair of names, or
+        a stock phrase that is the smallest hash of one sentence."""
         shared = found.shared
         unsure = [
             r
@@ -115,10 +118,7 @@ class Tracer:
             ref
             for ref in unsure
             if ref not in signatures
-            or (
-                (sig := signatures[ref]) is not None
-                and containment_bound(profile, sig) < self.limits.rewrite_min_containment
-            )
+            or ((sig := signatures[ref]) is not None and containment_bound(profile, sig) < least)
         }
         return [r for r in refs if r not in dropped]
 

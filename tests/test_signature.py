@@ -19,7 +19,7 @@ from service.keys import Keys
 from service.provenance import Query
 from service.text import Text
 from tests import regression_texts as rt
-from tests.factories import HARBOUR, ORCHESTRA
+from tests.factories import HARBOUR, ORCHESTRA, with_boilerplate
 
 TEXTS = [HARBOUR, ORCHESTRA, rt.HOSPITAL, rt.HOSPITAL_REWRITE, rt.HOSPITAL_SUMMARY, rt.SATELLITE, rt.TRANSFER]
 
@@ -133,3 +133,20 @@ def test_candidates_sharing_only_names_are_not_verified_and_rewrites_are(service
     answer = service.tracer.trace(Query(text, fingerprints))
     assert answer.original is not None and answer.original.article.id == "hospital"
     assert verified == ["hospital"]
+
+
+def test_a_backfilled_original_retraces_its_copies_not_later_namesakes(service: ProvenanceService) -> None:
+    _submit(service, "copy", with_boilerplate(rt.HOSPITAL), 5)
+    _submit(service, "namesake", NAMESAKE, 6)
+    revised: list[str] = []
+    revise = service.lineage.revise
+
+    def counting(article: Article, forget: bool = False) -> bool:
+        revised.append(article.id)
+        return revise(article, forget)
+
+    service.lineage.revise = counting  # type: ignore[method-assign]
+    _submit(service, "original", rt.HOSPITAL, 1)
+    assert revised == ["copy"]
+    copy = service.get("copy")
+    assert (copy.original, copy.verdict) == ("original", "duplicate")
