@@ -83,7 +83,7 @@ class Tracer:
         earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
         candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
         later: list[Ref] = []
-        if later_than is not None and any(v[0] > later_than.timestamp() for v in published.values()):
+        if later_than is not None and self._may_be_original_of_later(query, found, later_than):
             # A backfill: articles stored before this one were published after it. Look wider for them.
             wide = self._candidates(query, self.limits.max_revised, self.limits.max_revised)
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
@@ -92,6 +92,16 @@ class Tracer:
             later = self._worth_verifying(query, wide, ranked, self.limits.revise_min_containment)
         answer = self._worth_verifying(query, found, candidates, self.limits.rewrite_min_containment)
         return self._answer(query, answer), later
+
+    def _may_be_original_of_later(self, query: Query, found: Candidates, later_than: datetime) -> bool:
+        """Whether the best candidates published after `later_than` include one that may derive from the
+        text: only then is the wider lookup of a backfill worth it. Concurrent clients store articles a
+        little out of order, so later candidates sharing a pair of names are common and mean nothing."""
+        after = {r: v for r, v in found.published.items() if v[0] > later_than.timestamp()}
+        if not after:
+            return False
+        ranked = self._rank(query.fingerprints, found, after, self.limits.max_verified)
+        return bool(self._worth_verifying(query, found, ranked, self.limits.revise_min_containment))
 
     def _worth_verifying(self, query: Query, found: Candidates, refs: list[Ref], least: float) -> list[Ref]:
         """The candidates that may be copied or reworded. Verifying one that shares no SimHash block or
