@@ -15,6 +15,7 @@ import redis as redis_lib
 
 from service.app import create_app
 from service.embedded import EmbeddedRedis
+from tests.live import Scripted, serving
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TEST_DB = int(os.environ.get("PROVENANCE_TEST_DB", "13"))
@@ -68,3 +69,16 @@ def shared() -> Path:
     if not (SHARED / "seeds").is_dir():
         pytest.skip("../shared is absent")
     return SHARED
+
+
+@pytest.fixture
+def scripted(app: Any) -> Scripted:
+    """The app, able to answer scripted errors before passing requests on (tests/live.py)."""
+    return Scripted(app)
+
+
+@pytest.fixture
+def scripted_url(scripted: Scripted) -> Iterator[str]:
+    """The scripted app on a real HTTP server: its base URL."""
+    with serving(scripted) as url:
+        yield url

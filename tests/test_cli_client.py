@@ -26,14 +26,8 @@ HTML_COPY = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in HARBOUR.spl
 
 
 @pytest.fixture
-def scripted(app: Any) -> Scripted:
-    return Scripted(app)
-
-
-@pytest.fixture
-def url(scripted: Scripted) -> Iterator[str]:
-    with serving(scripted) as base_url:
-        yield base_url
+def url(scripted_url: str) -> str:
+    return scripted_url
 
 
 @pytest.fixture
