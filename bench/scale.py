@@ -242,8 +242,9 @@ def peer_family(key: str) -> str:
 class PrivateRedis:
     """A redis-server of our own on a free port of 127.0.0.1, no persistence, removed on exit."""
 
-    def __init__(self, binary: Path):
+    def __init__(self, binary: Path, settings: list[str] | None = None):
         self.binary = binary
+        self.settings = settings or []
         self.process: subprocess.Popen[bytes] | None = None
         self.dir = Path(tempfile.mkdtemp(prefix="scale-redis-"))
         self.port = free_port()
@@ -266,6 +267,7 @@ class PrivateRedis:
             "no",
             "--logfile",
             str(self.dir / "redis.log"),
+            *self.settings,
         ]
         self.process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url, socket_timeout=1)

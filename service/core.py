@@ -105,25 +105,7 @@ class ProvenanceService:
             Query(text, fingerprints, published_before=published_at, exclude=article_id, profile=profile),
             later_than=published_at,
         )
-        original = provenance.original
-        article = Article(
-            id=article_id,
-            text=text.text,
-            fingerprints=fingerprints,
-            content_hash=content_hash,
-            published_at=published_at,
-            received_at=now,
-            title=data.get("title"),
-            source=data.get("source"),
-            url=data.get("url"),
-            author=data.get("author"),
-            format=data["format"],
-            original=original.article.id if original else None,
-            original_ref=original.article.ref if original else None,
-            verdict=provenance.verdict if original else None,
-            score=provenance.score if original else None,
-            signature=signature(profile),
-        )
+        article = self.article_of(data, article_id, text, fingerprints, profile, provenance, now)
         try:
             created, stored = self.index.add(article)
         except Conflict as err:
@@ -132,6 +114,37 @@ class ProvenanceService:
             return Submitted(False, stored, self.provenance_of(stored))
         self.lineage.added(stored, later)
         return Submitted(True, stored, provenance)
+
+    @staticmethod
+    def article_of(
+        data: dict[str, Any],
+        article_id: str,
+        text: Text,
+        fingerprints: Fingerprints,
+        profile: Profile,
+        provenance: Provenance | None,
+        now: datetime,
+    ) -> Article:
+        """The article to store for a submission, with its lineage from `provenance` (none without)."""
+        original = provenance.original if provenance else None
+        return Article(
+            id=article_id,
+            text=text.text,
+            fingerprints=fingerprints,
+            content_hash=_content_hash(data),
+            published_at=data.get("published_at") or now,
+            received_at=now,
+            title=data.get("title"),
+            source=data.get("source"),
+            url=data.get("url"),
+            author=data.get("author"),
+            format=data["format"],
+            original=original.article.id if original else None,
+            original_ref=original.article.ref if original else None,
+            verdict=provenance.verdict if provenance and original else None,
+            score=provenance.score if provenance and original else None,
+            signature=signature(profile),
+        )
 
     def _resubmitted(self, existing: Article, content_hash: str) -> Submitted:
         if existing.content_hash != content_hash:
