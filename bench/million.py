@@ -137,6 +137,13 @@ def measure(args: argparse.Namespace, redis_url: str, n: int, baseline: int | No
     return out
 
 
+def stored_articles(client: redis.Redis) -> int:
+    from service.index import Index
+    from service.keys import Keys
+
+    return Index(client, Keys(PREFIX, 1)).count()
+
+
 def _phase(args: argparse.Namespace, clients: int) -> argparse.Namespace:
     return argparse.Namespace(clients=clients, max_seconds=args.max_seconds)
 
@@ -183,6 +190,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "that ends with the run; give it zset-max-listpack-entries 4096",
     )
     parser.add_argument(
+        "--resume",
+        type=int,
+        metavar="BASELINE_BYTES",
+        help="with --redis-url: go on loading where an earlier run stopped (the articles stored there are "
+        "skipped in the file); bytes per article are counted from BASELINE_BYTES, the used_memory of an "
+        "empty server",
+    )
+    parser.add_argument(
         "--measure-only",
         action="store_true",
         help="with --redis-url: measure queries on the articles loaded there by an earlier run (the one "
@@ -193,6 +208,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.sizes = sorted({int(x) for x in args.checkpoints.split(",")})
     if not args.sizes or args.sizes[0] < 1:
         parser.error("--checkpoints: positive article counts")
+    if args.resume is not None and not args.redis_url:
+        parser.error("--resume needs --redis-url")
     if args.measure_only and (not args.redis_url or len(args.sizes) != 1):
         parser.error("--measure-only needs --redis-url and one --checkpoints size")
     return args
@@ -227,12 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             report["checkpoints"].append(measure(args, redis_url, args.sizes[0], None))
             client.close()
         else:
-            if client.dbsize():
-                raise SystemExit(f"{redis_url} is not empty: give an empty Redis, or --measure-only")
-            baseline = scale.used_memory(client)
+            done = stored_articles(client)
+            if done and args.resume is None:
+                raise SystemExit(f"{redis_url} is not empty: give an empty Redis, --resume or --measure-only")
+            baseline = scale.used_memory(client) if args.resume is None else args.resume
             client.close()
-            done = 0
-            for size in args.sizes:
+            lines = itertools.islice(lines, done, None)
+            for size in (s for s in args.sizes if s >= done):
                 scale.log(f"loading articles {done + 1}..{size} with {args.jobs} processes")
                 loaded = load(redis_url, lines, size - done, args.jobs)
                 report["loads"].append({"from": done, "to": size, **loaded})
