@@ -70,14 +70,12 @@ def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAU
     VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    telling = [lexicon.weight(t, language) >= PASSAGE_MIN_WEIGHT for t in sentence_tokens]
-    n = len(sentence_tokens)
+    weight = lexicon.weight
+    telling = [weight(t, language) >= PASSAGE_MIN_WEIGHT for t in sentence_tokens]
+    # Shingle i (tokens i, i+1, i+2) is kept when one of its three words is telling.
+    kept = [a or b or c for a, b, c in zip(telling, telling[1:], telling[2:], strict=False)]
     hashes = sorted(
-        {
-            hash64(" ".join(sentence_tokens[i : i + SHINGLE]))
-            for i in range(max(n - SHINGLE + 1, 1))
-            if any(telling[i : i + SHINGLE])
-        }
+        {hash64(" ".join(sentence_tokens[i : i + SHINGLE])) for i, keep in enumerate(kept) if keep}
     )
     return [_cut(h) for h in hashes[:PASSAGE_BOTTOM]]
 
