@@ -423,14 +423,16 @@ class Index:
         """The `most` articles sharing most with the text (shared entries weighted per counted view by
         `weights`, 1 each by default; ties to the earliest stored), with their metadata: one lookup
         script per partition, all in one round trip. `caps` bounds, per view, how many articles one entry
-        yields (the earliest stored); a passage entry of more than `stock` articles counts as "stock"."""
+        yields (the earliest stored); a passage entry of more than `stock` articles counts as "stock", and
+        yields caps["stock"] articles at most."""
         caps, weights = caps or {}, weights or dict.fromkeys(COUNTED, 1)
         weighted = [weights[view] for view in COUNTED]
         stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
         calls = []
         for partition in range(self.keys.partitions):
             entries = self.entries(partition, fingerprints)
-            args = [most, self.keys.meta_prefix(partition), stock_here, *weighted]
+            stock_cap = caps.get("stock", UNCAPPED)
+            args = [most, self.keys.meta_prefix(partition), stock_here, *weighted, stock_cap]
             args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
             calls.append(([e.key for e in entries], args))
         answers = self._per_partition(self._lookup, calls)

@@ -77,7 +77,7 @@ class Tracer:
     def trace_with_later(self, query: Query, later_than: datetime | None) -> tuple[Provenance, list[Ref]]:
         """The text's provenance and, from the same index lookup, the stored articles published after
         `later_than` that share fingerprints with it (those it may be the original of)."""
-        found = self._candidates(query, self.limits.max_anchor_postings, self.limits.max_shortlisted)
+        found = self._candidates(query)
         published = found.published
         cutoff = query.published_before.timestamp() if query.published_before else None
         earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
@@ -85,7 +85,7 @@ class Tracer:
         later: list[Ref] = []
         if later_than is not None and self._may_be_original_of_later(query, found, later_than):
             # A backfill: articles stored before this one were published after it. Look wider for them.
-            wide = self._candidates(query, self.limits.max_revised, self.limits.max_revised)
+            wide = self._candidates(query, wide=True)
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
             ranked = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
             # Each later article kept is traced again in full: only those that may derive from this one.
@@ -109,7 +109,9 @@ class Tracer:
         sentence or two; if, by its stored word signature, it also has less than `least` of the text's
         words (weighted, bounded from above), it would answer "none" (with `rewrite_min_containment`,
         compare's own prefilter). Most candidates of a fresh text are such: they share a pair of names, or
-        a stock phrase that is the smallest hash of one sentence."""
+        a stock phrase that is the smallest hash of one sentence. A SimHash block shared by chance (16
+        bits: at a million articles, some 60 articles share one of a text's four blocks) is no evidence;
+        a SimHash within `simhash_max_bits` is."""
         shared = found.shared
         unsure = [
             r
@@ -117,7 +119,7 @@ class Tracer:
             if not (
                 shared["passages"][r] >= self.limits.verify_min_passages
                 or shared["quotes"][r]
-                or shared["simhash"][r]
+                or (r in found.published and self._near(found.published[r][1], query.fingerprints.simhash))
             )
         ]
         if not unsure:
@@ -146,17 +148,33 @@ class Tracer:
 
     # ------------------------------------------------------------ candidates
 
-    def _candidates(self, query: Query, anchors: int, most: int) -> Candidates:
-        """The `most` articles sharing most with the text, an anchor pair yielding `anchors` at most."""
+    def _candidates(self, query: Query, wide: bool = False) -> Candidates:
+        """The articles sharing most with the text: `max_shortlisted` of them, an anchor pair or a stock
+        phrase yielding only a few; with `wide` (looking for the later articles a newcomer may be the
+        original of), `max_revised` of them, every entry yielding as many."""
         stock = self.limits.stock_passage_postings
-        return self.index.candidates(query.fingerprints, self._caps(anchors), most, SHORTLIST_WEIGHTS, stock)
+        most = self.limits.max_revised if wide else self.limits.max_shortlisted
+        return self.index.candidates(query.fingerprints, self._caps(wide), most, SHORTLIST_WEIGHTS, stock)
 
-    def _caps(self, anchors: int) -> dict[str, int]:
-        """Articles one index entry may yield: few for an anchor pair (a common pair of names is no
-        evidence), many for passages, quotes and SimHash blocks (a much-copied story has many copies,
-        and its original must stay in sight whenever it was stored)."""
+    def _caps(self, wide: bool) -> dict[str, int]:
+        """Articles one index entry may yield: few for an anchor pair or a stock phrase (a common pair of
+        names or phrase is no evidence, and their articles grow with the index), many for passages,
+        quotes and SimHash blocks (a much-copied story has many copies, and its original must stay in
+        sight whenever it was stored)."""
         most = self.limits.max_revised
-        return {"anchors": min(anchors, most), "passages": most, "quotes": most, "simhash": most}
+        if wide:
+            return dict.fromkeys(("anchors", "stock", "passages", "quotes", "simhash"), most)
+        return {
+            "anchors": min(self.limits.max_anchor_postings, most),
+            "stock": min(self.limits.stock_passage_postings, most),
+            "passages": most,
+            "quotes": most,
+            "simhash": most,
+        }
+
+    def _near(self, simhash: int, other: int) -> bool:
+        """Whether two SimHashes are within `simhash_max_bits` of each other."""
+        return hamming(simhash, other) <= self.limits.simhash_max_bits
 
     def _rank(
         self,
@@ -169,7 +187,7 @@ class Tracer:
         stock phrase or an anchor pair 1); those sharing too little are dropped."""
         ranked = []
         for ref, (_, fingerprint) in published.items():
-            near = hamming(fingerprint, fingerprints.simhash) <= self.limits.simhash_max_bits
+            near = self._near(fingerprint, fingerprints.simhash)
             evidence = (
                 2 * found.shared["passages"][ref]
                 + 2 * found.shared["quotes"][ref]

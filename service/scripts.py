@@ -109,12 +109,15 @@ return 1
 # entries of each view it shares and a score (a weight per view); then the best `most` articles' meta
 # values (publication time and SimHash), read from their meta hashes, which share the partition's hash
 # tag with the bucket keys. The query's cost is its entries' buckets, not the index.
-# A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2.
+# A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2, and
+# yields its ARGV[9] earliest stored articles at most: the articles of stock phrases grow with the index
+# (at 180k synthetic articles they were 64% of what a lookup counted), and are the weakest evidence.
 # KEYS = index bucket sorted sets
 # ARGV[1] = how many articles to return at most, ARGV[2] = the partition's meta key prefix (the meta key of
 # article n is the prefix followed by n // 64 in hexadecimal), ARGV[3] = the most articles of a passage
 # entry that is not a stock phrase, ARGV[4..8] = the weights of views 1..5 (SimHash block, passage, anchor
-# pair, quote, stock phrase), then for KEYS[i] three values from ARGV[9 + 3(i-1)]: the rest sought, how
+# pair, quote, stock phrase), ARGV[9] = how many articles a stock phrase yields at most, then for KEYS[i]
+# three values from ARGV[10 + 3(i-1)]: the rest sought, how
 # many numbers of that entry at most, the view (1..4)
 # Returns {number, shared of view 1, 2, 3, 4, 5, meta value or nil} for the best `most` articles (best
 # score, then the earliest stored), in no particular order.
@@ -126,13 +129,15 @@ local weights = {}
 for v = 1, 5 do
   weights[v] = tonumber(ARGV[3 + v])
 end
+local stock_cap = tonumber(ARGV[9])
 local shared, order = {}, {}
 for i, key in ipairs(KEYS) do
-  local a = 3 * i + 6
+  local a = 3 * i + 7
   local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
   if view == 2 and #found > stock then
     view = 5
+    cap = math.min(cap, stock_cap)
   end
   for j, member in ipairs(found) do
     found[j] = tonumber(member) % 4294967296

@@ -111,6 +111,10 @@ def test_a_passage_shared_by_more_than_stock_articles_counts_as_a_stock_phrase(
     assert len(common.shared["stock"]) == 5 and set(common.shared["passages"]) == {index.ref_of("s0")}
     rare = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, (42, 1000)), stock=10)
     assert len(rare.shared["passages"]) == 5 and not rare.shared["stock"]
+    # A stock phrase yields its caps["stock"] earliest stored articles only: their number grows with
+    # the index, and a stock phrase is the weakest evidence there is.
+    capped = index.candidates(Fingerprints(0xFFFF_FFFF_FFFF_FFFF, (42, 1000)), {"stock": 2}, stock=3)
+    assert set(capped.shared["stock"]) == {index.ref_of("s0"), index.ref_of("s1")}
 
 
 def test_the_lookup_returns_the_best_shortlist_with_metadata(index: Index) -> None:
