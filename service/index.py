@@ -41,6 +41,7 @@ LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict cod
 VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
 VIEWS = ("simhash", "passages", "anchors", "quotes")
 UNCAPPED = 1 << 30
+NO_CUTOFF = 1e300  # a publication time after every other: no article is later
 # Article numbers are taken from the partition's counter this many at a time per process: one INCRBY per
 # NUMBER_BLOCK articles instead of a round trip each. Numbers a process never used leave gaps (readers
 # skip them, as they skip deleted articles); they order articles by storage only roughly across processes,
@@ -419,34 +420,48 @@ class Index:
         most: int = UNCAPPED,
         weights: dict[str, int] | None = None,
         stock: int = UNCAPPED,
+        cutoff: float | None = None,
+        later: int = 0,
+        near_bits: int = -1,
+        least: int = 0,
     ) -> Candidates:
-        """The `most` articles sharing most with the text (shared entries weighted per counted view by
-        `weights`, 1 each by default; ties to the earliest stored), with their metadata: one lookup
-        script per partition, all in one round trip. `caps` bounds, per view, how many articles one entry
-        yields (the earliest stored); a passage entry of more than `stock` articles counts as "stock", and
-        yields caps["stock"] articles at most."""
+        """The articles sharing most with the text, with their metadata: one lookup script per partition,
+        all in one round trip. Ranked as service/provenance.py ranks them: a SimHash within `near_bits`
+        first, then the most evidence (shared entries weighted per counted view by `weights`, 1 each by
+        default), then the earliest stored; an article neither near nor of `least` evidence is left out.
+        Of those, the best `most` published at or before `cutoff` (every one without a cutoff) and the
+        best `later` published after it. `caps` bounds, per view, how many articles one entry yields (the
+        earliest stored); a passage entry of more than `stock` articles counts as "stock", and yields
+        caps["stock"] articles at most."""
         caps, weights = caps or {}, weights or dict.fromkeys(COUNTED, 1)
         weighted = [weights[view] for view in COUNTED]
         stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
+        limit = cutoff if cutoff is not None else NO_CUTOFF
+        text = fingerprints.simhash
         calls = []
         for partition in range(self.keys.partitions):
             entries = self.entries(partition, fingerprints)
-            stock_cap = caps.get("stock", UNCAPPED)
-            args = [most, self.keys.meta_prefix(partition), stock_here, *weighted, stock_cap]
+            args = [
+                most,
+                self.keys.meta_prefix(partition),
+                stock_here,
+                *weighted,
+                caps.get("stock", UNCAPPED),
+            ]
+            args += [repr(limit), later, near_bits, text >> 32, text & 0xFFFF_FFFF, least]
             args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
             calls.append(([e.key for e in entries], args))
         answers = self._per_partition(self._lookup, calls)
         rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
-        if len(answers) > 1:  # each partition sent its best `most`: keep the best of all
-            rows = sorted(rows, key=lambda r: (-_score(weighted, r[1][1:6]), r[0]))[:most]
+        if len(answers) > 1:  # each partition sent its best of both quotas: keep the best of all
+            rows = _best_rows(rows, weighted, text, near_bits, limit, most, later)
         found = Candidates()
         shared = [found.shared[view] for view in COUNTED]
         for ref, row in rows:
             for counter, n in zip(shared, row[1:6], strict=True):
                 if n:
                     counter[ref] = n
-            if row[6] is not None:
-                found.published[ref] = cast(tuple[float, int], META.unpack(row[6]))
+            found.published[ref] = cast(tuple[float, int], META.unpack(row[6]))
         return found
 
     def count(self) -> int:
@@ -469,8 +484,34 @@ class Index:
                         yield article_id.decode("utf-8")
 
 
-def _score(weights: list[int], shared: list[int]) -> int:
-    return sum(w * int(n) for w, n in zip(weights, shared, strict=True))
+def _best_rows(
+    rows: list[tuple[Ref, list[Any]]],
+    weighted: list[int],
+    text: int,
+    near_bits: int,
+    cutoff: float,
+    most: int,
+    later: int,
+) -> list[tuple[Ref, list[Any]]]:
+    """The rows of several partitions ranked as the lookup script ranks them in one, and cut to the two
+    quotas: `most` published at or before the cutoff, `later` after it."""
+
+    def rank(item: tuple[Ref, list[Any]]) -> tuple[bool, int, Ref]:
+        ref, row = item
+        simhash = META.unpack(row[6])[1]
+        near = near_bits >= 0 and int(row[1]) > 0 and (simhash ^ text).bit_count() <= near_bits
+        return not near, -sum(w * int(n) for w, n in zip(weighted, row[1:6], strict=True)), ref
+
+    out, before, after = [], 0, 0
+    for ref, row in sorted(rows, key=rank):
+        if META.unpack(row[6])[0] <= cutoff:
+            if before < most:
+                before += 1
+                out.append((ref, row))
+        elif after < later:
+            after += 1
+            out.append((ref, row))
+    return out
 
 
 def simhash_blocks(fingerprint: int) -> list[int]:

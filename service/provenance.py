@@ -19,9 +19,10 @@ from service.index import Article, Candidates, Index, Ref
 from service.text import Text
 from service.thresholds import Thresholds
 
-# The candidates worth a look at their metadata, by what they share: SimHash blocks first (a copy shares
-# three or four), then passages and quotes, then anchor pairs and stock phrases.
-SHORTLIST_WEIGHTS = {"simhash": 100, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
+# What a candidate's shared entries weigh as evidence: a passage or a quote 2, an anchor pair or a stock
+# phrase 1. A shared SimHash block is no evidence by itself (16 bits match by chance); a SimHash within
+# simhash_max_bits ranks a candidate first.
+EVIDENCE_WEIGHTS = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
 
 
 @dataclass
@@ -77,15 +78,15 @@ class Tracer:
     def trace_with_later(self, query: Query, later_than: datetime | None) -> tuple[Provenance, list[Ref]]:
         """The text's provenance and, from the same index lookup, the stored articles published after
         `later_than` that share fingerprints with it (those it may be the original of)."""
-        found = self._candidates(query)
-        published = found.published
         cutoff = query.published_before.timestamp() if query.published_before else None
-        earlier = {r: v for r, v in published.items() if cutoff is None or v[0] <= cutoff}
+        # For a submission, the best later candidates too: they tell whether a backfill lookup is needed.
+        found = self._candidates(query, cutoff, later=0 if later_than is None else self.limits.max_verified)
+        earlier = {r: v for r, v in found.published.items() if cutoff is None or v[0] <= cutoff}
         candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
         later: list[Ref] = []
         if later_than is not None and self._may_be_original_of_later(query, found, later_than):
             # A backfill: articles stored before this one were published after it. Look wider for them.
-            wide = self._candidates(query, wide=True)
+            wide = self._candidates(query, later_than.timestamp(), later=self.limits.max_revised, wide=True)
             after = {r: v for r, v in wide.published.items() if v[0] > later_than.timestamp()}
             ranked = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
             # Each later article kept is traced again in full: only those that may derive from this one.
@@ -148,13 +149,21 @@ class Tracer:
 
     # ------------------------------------------------------------ candidates
 
-    def _candidates(self, query: Query, wide: bool = False) -> Candidates:
-        """The articles sharing most with the text: `max_shortlisted` of them, an anchor pair or a stock
-        phrase yielding only a few; with `wide` (looking for the later articles a newcomer may be the
-        original of), `max_revised` of them, every entry yielding as many."""
-        stock = self.limits.stock_passage_postings
-        most = self.limits.max_revised if wide else self.limits.max_shortlisted
-        return self.index.candidates(query.fingerprints, self._caps(wide), most, SHORTLIST_WEIGHTS, stock)
+    def _candidates(self, query: Query, cutoff: float | None, later: int, wide: bool = False) -> Candidates:
+        """The candidates the ranking puts first: `max_verified` published at or before `cutoff` (none
+        with `wide`) and `later` published after it; an anchor pair or a stock phrase yields only a few
+        articles, unless `wide` (looking for the later articles a newcomer may be the original of)."""
+        return self.index.candidates(
+            query.fingerprints,
+            self._caps(wide),
+            0 if wide else self.limits.max_verified,
+            EVIDENCE_WEIGHTS,
+            self.limits.stock_passage_postings,
+            cutoff=cutoff,
+            later=later,
+            near_bits=self.limits.simhash_max_bits,
+            least=self.limits.min_candidate_evidence,
+        )
 
     def _caps(self, wide: bool) -> dict[str, int]:
         """Articles one index entry may yield: few for an anchor pair or a stock phrase (a common pair of
@@ -188,12 +197,7 @@ class Tracer:
         ranked = []
         for ref, (_, fingerprint) in published.items():
             near = self._near(fingerprint, fingerprints.simhash)
-            evidence = (
-                2 * found.shared["passages"][ref]
-                + 2 * found.shared["quotes"][ref]
-                + found.shared["anchors"][ref]
-                + found.shared["stock"][ref]
-            )
+            evidence = sum(found.shared[view][ref] * weight for view, weight in EVIDENCE_WEIGHTS.items())
             if not near and evidence < self.limits.min_candidate_evidence:
                 continue
             ranked.append((-int(near), -evidence, ref))

@@ -103,26 +103,31 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1
 """
 
-# Finds the articles sharing index entries with a text, best first, with their metadata: in each bucket
-# sorted set the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not
-# in Lua), of an entry shared by many articles the earliest stored ones; then per article how many
-# entries of each view it shares and a score (a weight per view); then the best `most` articles' meta
-# values (publication time and SimHash), read from their meta hashes, which share the partition's hash
-# tag with the bucket keys. The query's cost is its entries' buckets, not the index.
+# Finds the articles sharing index entries with a text, best first, with their metadata. In each bucket
+# sorted set, the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not
+# in Lua); of an entry shared by many articles, the earliest stored ones. Per article, how many entries of
+# each view it shares, and its evidence (the weighted sum of its shares of views 2..5). The ranking is the
+# one of service/provenance.py: a SimHash within the near distance first (decided from the meta value of
+# every article sharing a SimHash block: its publication time and SimHash), then the most evidence, then the
+# earliest stored; articles neither near nor of enough evidence are left out. Rows are then taken in that
+# order, reading each one's meta value, until two quotas are full: articles published at or before the
+# cutoff, and articles published after it. So a query reads the metadata of the few articles it may verify,
+# not of every article sharing a pair of names with it: its cost is its entries' buckets, not the index.
 # A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2, and
 # yields its ARGV[9] earliest stored articles at most: the articles of stock phrases grow with the index
 # (at 180k synthetic articles they were 64% of what a lookup counted), and are the weakest evidence.
 # KEYS = index bucket sorted sets
-# ARGV[1] = how many articles to return at most, ARGV[2] = the partition's meta key prefix (the meta key of
-# article n is the prefix followed by n // 64 in hexadecimal), ARGV[3] = the most articles of a passage
-# entry that is not a stock phrase, ARGV[4..8] = the weights of views 1..5 (SimHash block, passage, anchor
-# pair, quote, stock phrase), ARGV[9] = how many articles a stock phrase yields at most, then for KEYS[i]
-# three values from ARGV[10 + 3(i-1)]: the rest sought, how
-# many numbers of that entry at most, the view (1..4)
-# Returns {number, shared of view 1, 2, 3, 4, 5, meta value or nil} for the best `most` articles (best
-# score, then the earliest stored), in no particular order.
+# ARGV[1] = the quota of articles published at or before the cutoff, ARGV[2] = the partition's meta key
+# prefix (the meta key of article n is the prefix followed by n // 64 in hexadecimal), ARGV[3] = the most
+# articles of a passage entry that is not a stock phrase, ARGV[4..8] = the evidence weights of views 1..5
+# (SimHash block, passage, anchor pair, quote, stock phrase), ARGV[9] = how many articles a stock phrase
+# yields at most, ARGV[10] = the cutoff (epoch seconds), ARGV[11] = the quota of articles published after
+# it, ARGV[12] = the near distance in bits (-1: none is near), ARGV[13], ARGV[14] = the high and low 32 bits
+# of the text's SimHash, ARGV[15] = the least evidence of an article not near, then for KEYS[i] three
+# values from ARGV[16 + 3(i-1)]: the rest sought, how many numbers of that entry at most, the view (1..4)
+# Returns {number, shared of view 1, 2, 3, 4, 5, meta value} for each article taken, best first.
 LOOKUP = """
-local most = tonumber(ARGV[1])
+local before_quota = tonumber(ARGV[1])
 local prefix = ARGV[2]
 local stock = tonumber(ARGV[3])
 local weights = {}
@@ -130,9 +135,14 @@ for v = 1, 5 do
   weights[v] = tonumber(ARGV[3 + v])
 end
 local stock_cap = tonumber(ARGV[9])
-local shared, order = {}, {}
+local cutoff = tonumber(ARGV[10])
+local after_quota = tonumber(ARGV[11])
+local near_bits = tonumber(ARGV[12])
+local text_high, text_low = tonumber(ARGV[13]), tonumber(ARGV[14])
+local least = tonumber(ARGV[15])
+local shared, seen = {}, {}
 for i, key in ipairs(KEYS) do
-  local a = 3 * i + 7
+  local a = 3 * i + 13
   local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
   if view == 2 and #found > stock then
@@ -153,28 +163,67 @@ for i, key in ipairs(KEYS) do
     if not counts then
       counts = {0, 0, 0, 0, 0, 0}
       shared[n] = counts
-      order[#order + 1] = n
+      seen[#seen + 1] = n
     end
     counts[view] = counts[view] + 1
     counts[6] = counts[6] + weights[view]
   end
 end
-if #order > most then
-  -- best score first, then the earliest stored: one number per article, sorted without a comparator
-  for i, n in ipairs(order) do
-    order[i] = n - shared[n][6] * 4294967296
+local function meta_of(n)
+  return redis.call('HGET', prefix .. string.format('%x', math.floor(n / 64)), string.format('%d', n))
+end
+local function bits(x)
+  local count = 0
+  while x ~= 0 do
+    x = bit.band(x, x - 1)
+    count = count + 1
   end
-  table.sort(order)
-  for i = 1, most do
-    order[i] = order[i] % 4294967296
+  return count
+end
+-- One number per article, sorted without a comparator: near first, then evidence, then the earliest stored.
+local metas, order = {}, {}
+for _, n in ipairs(seen) do
+  local counts = shared[n]
+  local near = 0
+  if counts[1] > 0 and near_bits >= 0 then
+    local meta = meta_of(n)
+    metas[n] = meta
+    if meta then
+      local _, high, low = struct.unpack('>dI4I4', meta)
+      if bits(bit.bxor(high, text_high)) + bits(bit.bxor(low, text_low)) <= near_bits then
+        near = 1
+      end
+    end
+  end
+  if near == 1 or counts[6] >= least then
+    order[#order + 1] = n - (near * 1048576 + counts[6]) * 4294967296
   end
 end
-local out = {}
-for i = 1, math.min(most, #order) do
-  local n = order[i]
-  local counts = shared[n]
-  local meta = redis.call('HGET', prefix .. string.format('%x', math.floor(n / 64)), string.format('%d', n))
-  out[i] = {n, counts[1], counts[2], counts[3], counts[4], counts[5], meta}
+table.sort(order)
+local out, before, after = {}, 0, 0
+for _, key in ipairs(order) do
+  if before >= before_quota and after >= after_quota then
+    break
+  end
+  local n = key % 4294967296
+  local meta = metas[n]
+  if meta == nil then
+    meta = meta_of(n)
+  end
+  if meta then
+    local published = struct.unpack('>d', meta)
+    local counts = shared[n]
+    local row = {n, counts[1], counts[2], counts[3], counts[4], counts[5], meta}
+    if published <= cutoff then
+      if before < before_quota then
+        before = before + 1
+        out[#out + 1] = row
+      end
+    elseif after < after_quota then
+      after = after + 1
+      out[#out + 1] = row
+    end
+  end
 end
 return out
 """

@@ -104,9 +104,6 @@ class Thresholds:
     # check. A sentence copied by 32 articles is still found (it is evidence, only weaker); a much-copied
     # story's copies also share its SimHash or enough of its words to be verified.
     stock_passage_postings: int = 32
-    # Candidates whose publication time and SimHash are read, best evidence first: an upper bound on the
-    # work of a query before verification.
-    max_shortlisted: int = 256
     # When an original arrives after articles that derive from it (a backfill), this many of the later
     # articles sharing fingerprints with it are traced again: a wire story can have hundreds of copies.
     max_revised: int = 500

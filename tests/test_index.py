@@ -17,8 +17,13 @@ def index(redis: redis_lib.Redis, key_prefix: str) -> Index:
     return Index(redis, Keys(key_prefix, partitions=2))
 
 
-def article(article_id: str, simhash: int, passages: tuple[int, ...] = (), content: str = "c1") -> Article:
-    when = datetime(2025, 1, 1, tzinfo=UTC)
+def article(
+    article_id: str,
+    simhash: int,
+    passages: tuple[int, ...] = (),
+    content: str = "c1",
+    when: datetime = datetime(2025, 1, 1, tzinfo=UTC),
+) -> Article:
     return Article(
         id=article_id,
         text=f"text of {article_id}",
@@ -124,3 +129,39 @@ def test_the_lookup_returns_the_best_shortlist_with_metadata(index: Index) -> No
     best = {index.ref_of("m5"), index.ref_of("m4")}
     assert set(found.published) == best == set(found.shared["passages"])
     assert found.published[index.ref_of("m5")][1] == 5 * 0x1111
+
+
+@pytest.mark.parametrize("partitions", [1, 3])
+def test_the_lookup_ranks_near_simhashes_first_then_evidence_and_fills_both_quotas(
+    redis: redis_lib.Redis, key_prefix: str, partitions: int
+) -> None:
+    index = Index(redis, Keys(key_prefix, partitions=partitions))
+    text = 0x0F0F_F0F0_1234_ABCD
+    early, late = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 6, 1, tzinfo=UTC)
+    index.add(article("near", text ^ 0b101, (), when=early))  # 2 bits away: shares three blocks
+    index.add(article("chance", text ^ 0xFFFF_FFFF_FFFF_0000, (), when=early))  # one block, 48 bits away
+    for i in range(4):  # earlier articles sharing 1..4 passages with the text
+        index.add(article(f"e{i}", 0, tuple(range(10, 11 + i)), when=early))
+    for i in range(3):  # later ones sharing 1..3
+        index.add(article(f"l{i}", 0, tuple(range(10, 11 + i)), when=late))
+    weights = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
+
+    def lookup(most: int, later: int) -> list[str]:
+        found = index.candidates(
+            Fingerprints(text, tuple(range(10, 14))),
+            most=most,
+            weights=weights,
+            cutoff=datetime(2025, 3, 1, tzinfo=UTC).timestamp(),
+            later=later,
+            near_bits=3,
+            least=1,
+        )
+        rank = {ref: (ref not in found.simhash, -found.passages[ref], ref) for ref in found.published}
+        ids = {ref: a.id for ref, a in index.articles(found.published).items()}
+        return [ids[ref] for ref in sorted(found.published, key=rank.__getitem__)]
+
+    # The near SimHash first, then the most passages; the chance block match (no evidence) never.
+    assert lookup(3, 0) == ["near", "e3", "e2"]
+    assert lookup(2, 2) == ["near", "e3", "l2", "l1"]
+    assert lookup(0, 5) == ["l2", "l1", "l0"]
+    assert "chance" not in lookup(100, 100)
