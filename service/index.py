@@ -170,6 +170,9 @@ class Candidates:
 
     shared: dict[str, Counter[Ref]] = field(default_factory=lambda: {v: Counter() for v in COUNTED})
     published: dict[Ref, tuple[float, int]] = field(default_factory=dict)
+    # The word signatures read with the lookup (None: the record has none), of the candidates that are
+    # not near, share no quote and fewer than `sure_passages` passages.
+    signatures: dict[Ref, bytes | None] = field(default_factory=dict)
 
     @property
     def simhash(self) -> Counter[Ref]:
@@ -424,6 +427,7 @@ class Index:
         later: int = 0,
         near_bits: int = -1,
         least: int = 0,
+        sure_passages: int = 0,
     ) -> Candidates:
         """The articles sharing most with the text, with their metadata: one lookup script per partition,
         all in one round trip. Ranked as service/provenance.py ranks them: a SimHash within `near_bits`
@@ -432,7 +436,8 @@ class Index:
         Of those, the best `most` published at or before `cutoff` (every one without a cutoff) and the
         best `later` published after it. `caps` bounds, per view, how many articles one entry yields (the
         earliest stored); a passage entry of more than `stock` articles counts as "stock", and yields
-        caps["stock"] articles at most."""
+        caps["stock"] articles at most. The word signatures of the candidates neither near nor sharing a
+        quote or `sure_passages` passages come with them."""
         caps, weights = caps or {}, weights or dict.fromkeys(COUNTED, 1)
         weighted = [weights[view] for view in COUNTED]
         stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
@@ -449,6 +454,7 @@ class Index:
                 caps.get("stock", UNCAPPED),
             ]
             args += [repr(limit), later, near_bits, text >> 32, text & 0xFFFF_FFFF, least]
+            args += [self.keys.doc_prefix(partition), sure_passages, SIGNATURE_READ]
             args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
             calls.append(([e.key for e in entries], args))
         answers = self._per_partition(self._lookup, calls)
@@ -462,6 +468,8 @@ class Index:
                 if n:
                     counter[ref] = n
             found.published[ref] = cast(tuple[float, int], META.unpack(row[6]))
+            if row[7] is not None:
+                found.signatures[ref] = _signature(row[7])
         return found
 
     def count(self) -> int:

@@ -62,7 +62,11 @@ class Keys:
         return [f"{self.tagged(partition)}:ids:{b:04x}" for b in range(ID_BUCKETS)]
 
     def doc(self, partition: int, number: int) -> str:
-        return f"{self.tagged(partition)}:doc:{number}"
+        return f"{self.doc_prefix(partition)}{number}"
+
+    def doc_prefix(self, partition: int) -> str:
+        """What the record keys of a partition start with (the lookup script completes them)."""
+        return f"{self.tagged(partition)}:doc:"
 
     def meta(self, partition: int, number: int) -> str:
         return f"{self.meta_prefix(partition)}{number >> META_BUCKET_SHIFT:x}"

@@ -125,7 +125,9 @@ class Tracer:
         ]
         if not unsure:
             return refs
-        signatures = self.index.signatures(unsure)
+        signatures = {r: found.signatures[r] for r in unsure if r in found.signatures}
+        if missing := [r for r in unsure if r not in signatures]:
+            signatures |= self.index.signatures(missing)
         profile = query.profiled()
         dropped = {
             ref
@@ -163,6 +165,7 @@ class Tracer:
             later=later,
             near_bits=self.limits.simhash_max_bits,
             least=self.limits.min_candidate_evidence,
+            sure_passages=self.limits.verify_min_passages,
         )
 
     def _caps(self, wide: bool) -> dict[str, int]:

@@ -123,9 +123,14 @@ return 1
 # (SimHash block, passage, anchor pair, quote, stock phrase), ARGV[9] = how many articles a stock phrase
 # yields at most, ARGV[10] = the cutoff (epoch seconds), ARGV[11] = the quota of articles published after
 # it, ARGV[12] = the near distance in bits (-1: none is near), ARGV[13], ARGV[14] = the high and low 32 bits
-# of the text's SimHash, ARGV[15] = the least evidence of an article not near, then for KEYS[i] three
-# values from ARGV[16 + 3(i-1)]: the rest sought, how many numbers of that entry at most, the view (1..4)
-# Returns {number, shared of view 1, 2, 3, 4, 5, meta value} for each article taken, best first.
+# of the text's SimHash, ARGV[15] = the least evidence of an article not near, ARGV[16] = the partition's
+# record key prefix, ARGV[17] = how many passages spare an article the word-signature check, ARGV[18] = the
+# bytes of a record's head to read for its signature, then for KEYS[i] three values from
+# ARGV[19 + 3(i-1)]: the rest sought, how many numbers of that entry at most, the view (1..4)
+# Returns {number, shared of view 1, 2, 3, 4, 5, meta value, record head or false} for each article
+# taken, best first. The record head (its word signature, service/align.py) is read for the articles the
+# tracer would check by signature (not near, no quote, fewer than ARGV[17] passages), so that the check
+# costs no round trip of its own.
 LOOKUP = """
 local before_quota = tonumber(ARGV[1])
 local prefix = ARGV[2]
@@ -140,9 +145,12 @@ local after_quota = tonumber(ARGV[11])
 local near_bits = tonumber(ARGV[12])
 local text_high, text_low = tonumber(ARGV[13]), tonumber(ARGV[14])
 local least = tonumber(ARGV[15])
+local doc_prefix = ARGV[16]
+local sure_passages = tonumber(ARGV[17])
+local head = tonumber(ARGV[18]) - 1
 local shared, seen = {}, {}
 for i, key in ipairs(KEYS) do
-  local a = 3 * i + 13
+  local a = 3 * i + 16
   local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
   local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
   if view == 2 and #found > stock then
@@ -197,6 +205,7 @@ for _, n in ipairs(seen) do
   end
   if near == 1 or counts[6] >= least then
     order[#order + 1] = n - (near * 1048576 + counts[6]) * 4294967296
+    counts[7] = near
   end
 end
 table.sort(order)
@@ -212,15 +221,22 @@ for _, key in ipairs(order) do
   end
   if meta then
     local published = struct.unpack('>d', meta)
-    local counts = shared[n]
-    local row = {n, counts[1], counts[2], counts[3], counts[4], counts[5], meta}
+    local take = false
     if published <= cutoff then
       if before < before_quota then
         before = before + 1
-        out[#out + 1] = row
+        take = true
       end
     elseif after < after_quota then
       after = after + 1
+      take = true
+    end
+    if take then
+      local counts = shared[n]
+      local row = {n, counts[1], counts[2], counts[3], counts[4], counts[5], meta, false}
+      if counts[7] == 0 and counts[4] == 0 and counts[2] < sure_passages then
+        row[8] = redis.call('GETRANGE', doc_prefix .. string.format('%d', n), 0, head)
+      end
       out[#out + 1] = row
     end
   end

@@ -93,6 +93,18 @@ def test_a_version_3_record_is_still_read(index: Index) -> None:
     assert (stored.text, stored.fingerprints, stored.signature) == (HARBOUR, article.fingerprints, b"")
 
 
+def test_the_lookup_brings_the_signatures_of_the_candidates_the_gate_checks(index: Index) -> None:
+    one, two = signature(Profile(Text(HARBOUR))), signature(Profile(Text(ORCHESTRA)))
+    one_article, two_article = _article("one", HARBOUR, one), _article("two", ORCHESTRA, two)
+    one_article.fingerprints, two_article.fingerprints = Fingerprints(7, (1,)), Fingerprints(7, (1, 2))
+    index.add(one_article)
+    index.add(two_article)
+    found = index.candidates(Fingerprints(0, (1, 2)), sure_passages=2)
+    # One passage: checked by signature, which came with the lookup; two passages: verified, none read.
+    assert found.signatures == {index.ref_of("one"): one}
+    assert not index.candidates(Fingerprints(0, (1, 2))).signatures
+
+
 @pytest.fixture
 def service(redis_url: str, key_prefix: str, redis: redis_lib.Redis) -> ProvenanceService:
     config = Config(redis_url=redis_url, key_prefix=key_prefix)
