@@ -35,7 +35,10 @@ end
 redis.call('INCR', KEYS[4])
 for i = 5, #KEYS do
   local a = 3 * i - 8
-  if redis.call('ZCOUNT', KEYS[i], ARGV[a], ARGV[a]) < tonumber(ARGV[a + 2]) then
+  local keep = tonumber(ARGV[a + 2])
+  -- A bucket holding fewer members than the entry keeps cannot hold that many of the entry: ZCARD is
+  -- O(1), ZCOUNT a scan of the bucket.
+  if redis.call('ZCARD', KEYS[i]) < keep or redis.call('ZCOUNT', KEYS[i], ARGV[a], ARGV[a]) < keep then
     redis.call('ZADD', KEYS[i], ARGV[a], ARGV[a + 1])
   end
 end
@@ -94,7 +97,8 @@ for i = 3, leaving + 2 do
 end
 for i = leaving + 3, #KEYS do
   local a = leaving + 6 + 3 * (i - leaving - 3)
-  if redis.call('ZCOUNT', KEYS[i], ARGV[a], ARGV[a]) < tonumber(ARGV[a + 2]) then
+  local keep = tonumber(ARGV[a + 2])
+  if redis.call('ZCARD', KEYS[i]) < keep or redis.call('ZCOUNT', KEYS[i], ARGV[a], ARGV[a]) < keep then
     redis.call('ZADD', KEYS[i], ARGV[a], ARGV[a + 1])
   end
 end

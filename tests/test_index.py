@@ -165,3 +165,25 @@ def test_the_lookup_ranks_near_simhashes_first_then_evidence_and_fills_both_quot
     assert lookup(2, 2) == ["near", "e3", "l2", "l1"]
     assert lookup(0, 5) == ["l2", "l1", "l0"]
     assert "chance" not in lookup(100, 100)
+
+
+def test_an_entry_keeps_its_earliest_articles_up_to_its_cap_whatever_else_its_bucket_holds(
+    redis: redis_lib.Redis, key_prefix: str
+) -> None:
+    index = Index(redis, Keys(key_prefix, partitions=1))
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def with_anchor(article_id: str, anchor: int) -> Article:
+        return Article(article_id, article_id, Fingerprints(0, (), (anchor,)), "c", when, when)
+
+    # Anchor pairs keep 64 articles. 78 and 77 share a bucket (the same top bits): 78's 64 articles fill
+    # it first, and 77 still gets its own 64, not one more.
+    for i in range(64):
+        index.add(with_anchor(f"b{i}", 78))
+    for i in range(66):
+        index.add(with_anchor(f"a{i}", 77))
+    (entry,) = [e for e in index.entries(0, Fingerprints(0, (), (77,))) if e.view == "anchors"]
+    assert redis.zcount(entry.key, entry.rest, entry.rest) == 64
+    kept = {int(m) % (1 << 32) for m in redis.zrangebyscore(entry.key, entry.rest, entry.rest)}
+    assert kept == {ref.number for i in range(64) if (ref := index.ref_of(f"a{i}")) is not None}
+    assert len(kept) == 64
