@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
@@ -219,6 +220,41 @@ class Entry:
         return [self.rest, self.member(number), KEEP[self.view]]
 
 
+# An entry as the add and lookup scripts take it: all of an article's entries in one binary argument, each
+# its view (1..4), bucket, rest and slot, and the scripts complete each bucket's key from the partition's
+# prefix. As ~70 keys and ~210 arguments, redis-py encoded every one in Python (0.3 ms a call, twice per
+# ingest) and the scripts converted each in Lua.
+PACKED_ENTRY = struct.Struct(">BIIB")
+
+
+@lru_cache(maxsize=256)
+def entry_values(fingerprints: Fingerprints) -> tuple[tuple[str, int, int, int], ...]:
+    """Every index entry of a text as (view, bucket, rest, slot), duplicates removed; the same in every
+    partition. Cached: an ingest asks for them for its lookup and again for its write."""
+    found = [
+        ("simhash", i << BLOCK_BITS | value, 0)
+        for i, value in enumerate(simhash_blocks(fingerprints.simhash))
+    ]
+    for view in ("passages", "anchors", "quotes"):
+        for value in getattr(fingerprints, view):
+            found.append((view, value >> REST_BITS, value & ((1 << REST_BITS) - 1)))
+    slots: Counter[tuple[str, int]] = Counter()
+    out = []
+    for view, bucket, rest in dict.fromkeys(found):
+        out.append((view, bucket, rest, slots[view, bucket]))
+        slots[view, bucket] += 1
+    return tuple(out)
+
+
+@lru_cache(maxsize=256)
+def packed_entries(fingerprints: Fingerprints) -> bytes:
+    """The entries of a text as the scripts take them (PACKED_ENTRY each)."""
+    return b"".join(
+        PACKED_ENTRY.pack(VIEW_NUMBERS[view], bucket, rest, slot)
+        for view, bucket, rest, slot in entry_values(fingerprints)
+    )
+
+
 class Index:
     """Articles and their fingerprints in Redis."""
 
@@ -237,20 +273,10 @@ class Index:
 
     def entries(self, partition: int, fingerprints: Fingerprints) -> list[Entry]:
         """Every index entry of a text in a partition (duplicates removed)."""
-        found = [
-            ("simhash", self.keys.entries(partition, "h", i << BLOCK_BITS | value), 0)
-            for i, value in enumerate(simhash_blocks(fingerprints.simhash))
+        return [
+            Entry(view, self.keys.entries(partition, VIEW_CODES[view], bucket), rest, slot)
+            for view, bucket, rest, slot in entry_values(fingerprints)
         ]
-        for view in ("passages", "anchors", "quotes"):
-            for value in getattr(fingerprints, view):
-                bucket, rest = value >> REST_BITS, value & ((1 << REST_BITS) - 1)
-                found.append((view, self.keys.entries(partition, VIEW_CODES[view], bucket), rest))
-        slots: Counter[str] = Counter()
-        out = []
-        for view, key, rest in dict.fromkeys(found):
-            out.append(Entry(view, key, rest, slots[key]))
-            slots[key] += 1
-        return out
 
     # ------------------------------------------------------------ writing
 
@@ -259,9 +285,9 @@ class Index:
 
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
-        entries = self.entries(partition, article.fingerprints)
         lineage = pack_lineage(article.original_ref, article.original, article.verdict, article.score)
         record, meta = article.record(), article.meta()
+        entries = packed_entries(article.fingerprints)
         while True:
             number = self._number(partition)
             keys = [
@@ -269,7 +295,6 @@ class Index:
                 self.keys.doc(partition, number),
                 self.keys.meta(partition, number),
                 self.keys.count(partition),
-                *(e.key for e in entries),
             ]
             args: list[bytes | str | int] = [
                 article.id,
@@ -278,7 +303,9 @@ class Index:
                 record,
                 meta,
                 lineage,
-                *(n for e in entries for n in e.stored(number)),
+                self.keys.entries_prefix(partition),
+                entries,
+                *(KEEP[view] for view in VIEWS),
             ]
             existing = self._add(keys=keys, args=args)
             if existing is None:
@@ -443,9 +470,10 @@ class Index:
         stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
         limit = cutoff if cutoff is not None else NO_CUTOFF
         text = fingerprints.simhash
+        entries = packed_entries(fingerprints)
+        view_caps = [caps.get(view, UNCAPPED) for view in VIEWS]
         calls = []
         for partition in range(self.keys.partitions):
-            entries = self.entries(partition, fingerprints)
             args = [
                 most,
                 self.keys.meta_prefix(partition),
@@ -455,8 +483,8 @@ class Index:
             ]
             args += [repr(limit), later, near_bits, text >> 32, text & 0xFFFF_FFFF, least]
             args += [self.keys.doc_prefix(partition), sure_passages, SIGNATURE_READ]
-            args += [n for e in entries for n in (e.rest, caps.get(e.view, UNCAPPED), VIEW_NUMBERS[e.view])]
-            calls.append(([e.key for e in entries], args))
+            args += [self.keys.entries_prefix(partition), entries, *view_caps]
+            calls.append(([self.keys.count(partition)], args))
         answers = self._per_partition(self._lookup, calls)
         rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
         if len(answers) > 1:  # each partition sent its best of both quotas: keep the best of all

@@ -76,7 +76,12 @@ class Keys:
         return f"{self.tagged(partition)}:meta:"
 
     def entries(self, partition: int, view: str, bucket: int) -> str:
-        return f"{self.tagged(partition)}:x:{view}{bucket:x}"
+        return f"{self.entries_prefix(partition)}{view}{bucket:x}"
+
+    def entries_prefix(self, partition: int) -> str:
+        """What the bucket keys of a partition start with (the add and lookup scripts complete them with
+        the view's code and the bucket in hexadecimal, as `entries` does)."""
+        return f"{self.tagged(partition)}:x:"
 
     def derivatives(self, partition: int, number: int) -> str:
         return f"{self.tagged(partition)}:drv:{number}"

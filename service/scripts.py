@@ -5,16 +5,23 @@ member = the article number (plus k * 2^32 for the k-th entry of one article in 
 stay distinct); numbers are read back as member % 2^32. An entry keeps at most a given number of articles
 (`keep`): past it, an entry shared by that many articles is no evidence, and a hot pair of names must
 not grow a bucket without bound.
+
+ADD_ARTICLE and LOOKUP take all of a text's entries in one argument (service/index.py `packed_entries`),
+10 bytes each, big endian: the view (1 byte: 1 SimHash block, 2 passage, 3 anchor pair, 4 quote), the
+bucket (4), the rest (4) and the slot (1, which of the text's entries in that bucket it is). A bucket's key
+is the partition's bucket key prefix, the view's code (h, p, a, q) and the bucket in hexadecimal, as
+service/keys.py `entries` writes it; the bucket keys are not declared in KEYS but share the hash tag of
+the keys that are, so the script runs on one Redis Cluster slot.
 """
 
 from __future__ import annotations
 
 # Adds an article, its metadata and all its index entries, or nothing if the id is taken.
 # KEYS[1] = the id's bucket hash, KEYS[2] = the record string, KEYS[3] = the meta bucket hash,
-# KEYS[4] = the partition's article count, KEYS[5..] = index bucket sorted sets
+# KEYS[4] = the partition's article count
 # ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash, ARGV[4] = record,
-# ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7..] = rest, member and keep of the
-# entry in KEYS[5..], three values each
+# ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7] = the partition's bucket key prefix,
+# ARGV[8] = the entries (ENTRIES below), ARGV[9..12] = how many articles an entry of views 1..4 keeps
 # Returns nil when added, else the id's current "<number> <content hash>", or 'taken' when the number
 # already has a record (the counter went back: a Redis restored without its last writes, a failover), so
 # that the caller takes another number instead of overwriting an article.
@@ -33,13 +40,17 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[3], ARGV[2] .. ':l', ARGV[6])
 end
 redis.call('INCR', KEYS[4])
-for i = 5, #KEYS do
-  local a = 3 * i - 8
-  local keep = tonumber(ARGV[a + 2])
+local codes = {'h', 'p', 'a', 'q'}
+local number = tonumber(ARGV[2])
+local prefix, packed = ARGV[7], ARGV[8]
+for pos = 1, #packed, 10 do
+  local view, bucket, rest, slot = struct.unpack('>BI4I4B', packed, pos)
+  local key = prefix .. codes[view] .. string.format('%x', bucket)
+  local keep = tonumber(ARGV[8 + view])
   -- A bucket holding fewer members than the entry keeps cannot hold that many of the entry: ZCARD is
   -- O(1), ZCOUNT a scan of the bucket.
-  if redis.call('ZCARD', KEYS[i]) < keep or redis.call('ZCOUNT', KEYS[i], ARGV[a], ARGV[a]) < keep then
-    redis.call('ZADD', KEYS[i], ARGV[a], ARGV[a + 1])
+  if redis.call('ZCARD', key) < keep or redis.call('ZCOUNT', key, rest, rest) < keep then
+    redis.call('ZADD', key, rest, string.format('%d', slot * 4294967296 + number))
   end
 end
 return false
@@ -120,7 +131,7 @@ return 1
 # A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2, and
 # yields its ARGV[9] earliest stored articles at most: the articles of stock phrases grow with the index
 # (at 180k synthetic articles they were 64% of what a lookup counted), and are the weakest evidence.
-# KEYS = index bucket sorted sets
+# KEYS[1] = the partition's article count (not read: it names the partition's slot)
 # ARGV[1] = the quota of articles published at or before the cutoff, ARGV[2] = the partition's meta key
 # prefix (the meta key of article n is the prefix followed by n // 64 in hexadecimal), ARGV[3] = the most
 # articles of a passage entry that is not a stock phrase, ARGV[4..8] = the evidence weights of views 1..5
@@ -129,8 +140,9 @@ return 1
 # it, ARGV[12] = the near distance in bits (-1: none is near), ARGV[13], ARGV[14] = the high and low 32 bits
 # of the text's SimHash, ARGV[15] = the least evidence of an article not near, ARGV[16] = the partition's
 # record key prefix, ARGV[17] = how many passages spare an article the word-signature check, ARGV[18] = the
-# bytes of a record's head to read for its signature, then for KEYS[i] three values from
-# ARGV[19 + 3(i-1)]: the rest sought, how many numbers of that entry at most, the view (1..4)
+# bytes of a record's head to read for its signature, ARGV[19] = the partition's bucket key prefix,
+# ARGV[20] = the text's entries (the slot is not read), ARGV[21..24] = how many articles an entry of views
+# 1..4 yields at most
 # Returns {number, shared of view 1, 2, 3, 4, 5, meta value, record head or false} for each article
 # taken, best first. The record head (its word signature, service/align.py) is read for the articles the
 # tracer would check by signature (not near, no quote, fewer than ARGV[17] passages), so that the check
@@ -152,11 +164,14 @@ local least = tonumber(ARGV[15])
 local doc_prefix = ARGV[16]
 local sure_passages = tonumber(ARGV[17])
 local head = tonumber(ARGV[18]) - 1
+local codes = {'h', 'p', 'a', 'q'}
+local bucket_prefix, packed = ARGV[19], ARGV[20]
 local shared, seen = {}, {}
-for i, key in ipairs(KEYS) do
-  local a = 3 * i + 16
-  local cap, view = tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2])
-  local found = redis.call('ZRANGEBYSCORE', key, ARGV[a], ARGV[a])
+for pos = 1, #packed, 10 do
+  local view, bucket, rest = struct.unpack('>BI4I4', packed, pos)
+  local cap = tonumber(ARGV[20 + view])
+  local key = bucket_prefix .. codes[view] .. string.format('%x', bucket)
+  local found = redis.call('ZRANGEBYSCORE', key, rest, rest)
   if view == 2 and #found > stock then
     view = 5
     cap = math.min(cap, stock_cap)
