@@ -18,7 +18,7 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from service import lexicon
 from service.text import Text
@@ -153,13 +153,14 @@ def containment(query: Profile, match: Profile) -> float:
 SIGNATURE_MAX_STEMS = 2048
 
 
+@lru_cache(maxsize=262_144)
 def _stem_hash(stem: str) -> int:
     return zlib.crc32(stem.encode("utf-8")) & 0xFFFF
 
 
 def signature(profile: Profile) -> bytes:
     """The word signature of a text (see SIGNATURE_MAX_STEMS); empty when it has too many stems."""
-    hashes = sorted({_stem_hash(t) for t in profile.terms})
+    hashes = sorted(profile.hashed_terms)  # its keys: the stem hashes, which the gate needs too
     if len(hashes) > SIGNATURE_MAX_STEMS:
         return b""
     return struct.pack(f">{len(hashes)}H", *hashes)

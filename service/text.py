@@ -122,11 +122,22 @@ def fold(word: str) -> str:
 
 def tokens(text: str) -> list[str]:
     """Comparison tokens of a text."""
-    out = [fold(word) for word in WORD.findall(text)]
+    return _folded(WORD.findall(text))
+
+
+def _folded(words: list[str]) -> list[str]:
+    """Comparison tokens of a text's words (WORD matches)."""
+    out = [fold(word) for word in words]
     for i, word in enumerate(out):
         if "'" in word or "\u2019" in word:
             out[i] = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
     return [word for word in out if word] if "" in out else out
+
+
+@lru_cache(maxsize=65_536)
+def _word_tokens(word: str) -> tuple[str, ...]:
+    """The tokens of one word (a WORD match): one, none ("'s") or two (an elision)."""
+    return tuple(tokens(word))
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -172,11 +183,18 @@ def _next_letter_is_lower(text: str, pos: int, limit: int) -> bool:
 
 def sentences(text: str) -> list[Sentence]:
     """The sentences of a clean text, each with its span and tokens; empty sentences left out."""
+    return [sentence for sentence, _ in _sentences_and_words(text)]
+
+
+def _sentences_and_words(text: str) -> list[tuple[Sentence, list[str]]]:
+    """The sentences of a clean text, each with its words as written (WORD matches, case kept)."""
     out = []
     for start, end in _sentence_spans(text):
-        toks = tuple(tokens(text[start:end]))
+        # WORD has no anchors or look-arounds: matching within (start, end) is matching the slice.
+        words = WORD.findall(text, start, end)
+        toks = tuple(_folded(words))
         if toks:
-            out.append(Sentence(start, end, toks))
+            out.append((Sentence(start, end, toks), words))
     return out
 
 
@@ -214,7 +232,12 @@ class Text:
 
     @cached_property
     def sentences(self) -> list[Sentence]:
-        return sentences(self.text)
+        return [sentence for sentence, _ in self.sentence_words]
+
+    @cached_property
+    def sentence_words(self) -> list[tuple[Sentence, list[str]]]:
+        """Each sentence with its words as written (case kept): what `names` reads."""
+        return _sentences_and_words(self.text)
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -236,12 +259,8 @@ def names(text: Text) -> set[str]:
     """Folded tokens of words written with a capital inside a sentence: names of people, places and
     organisations, which a rewrite keeps while it swaps the ordinary words around them."""
     found: set[str] = set()
-    whole = text.text
-    for sentence in text.sentences:
-        # findall (a list built in C), not finditer: most words are not capitalised, and a match object
-        # per word cost more than the rest of this function.
-        words = WORD.findall(whole, sentence.start, sentence.end)
+    for _, words in text.sentence_words:
         for word in words[1:]:
             if word[:1].isupper() and not word.isupper():
-                found.update(tokens(word))
+                found.update(_word_tokens(word))
     return found
