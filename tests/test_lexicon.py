@@ -35,3 +35,21 @@ def test_stemming_from_many_threads_gives_the_same_stems() -> None:
 
     with ThreadPoolExecutor(8) as pool:
         assert all(result == expected for result in pool.map(stem_all, range(32)))
+
+
+def test_the_c_stemmers_stem_as_the_python_ones_the_fingerprints_were_made_with() -> None:
+    """snowballstemmer picks PyStemmer (C) when installed; a stem is part of the anchor fingerprints that
+    are stored, so a stemmer release that stems otherwise must be caught before it reaches an index."""
+    from snowballstemmer import english_stemmer, french_stemmer, german_stemmer, spanish_stemmer
+
+    pure = {
+        "en": english_stemmer.EnglishStemmer(),
+        "fr": french_stemmer.FrenchStemmer(),
+        "es": spanish_stemmer.SpanishStemmer(),
+        "de": german_stemmer.GermanStemmer(),
+    }
+    assert type(lexicon._stemmer("en")).__module__ == "Stemmer"
+    words = sorted(set(tokens(HARBOUR + ORCHESTRA + TEMPETE)))
+    for language, python_stemmer in pure.items():
+        c_stemmer = lexicon._stemmer(language)
+        assert [c_stemmer.stemWord(w) for w in words] == [python_stemmer.stemWord(w) for w in words]
