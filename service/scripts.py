@@ -21,7 +21,8 @@ from __future__ import annotations
 # KEYS[4] = the partition's article count
 # ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash, ARGV[4] = record,
 # ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7] = the partition's bucket key prefix,
-# ARGV[8] = the entries (as the module's docstring says), ARGV[9..12] = how many articles an entry of views 1..4 keeps
+# ARGV[8] = the entries (as the module's docstring says), ARGV[9..12] = how many articles an entry of
+# views 1..4 keeps
 # Returns nil when added, else the id's current "<number> <content hash>", or 'taken' when the number
 # already has a record (the counter went back: a Redis restored without its last writes, a failover), so
 # that the caller takes another number instead of overwriting an article.
