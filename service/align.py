@@ -18,9 +18,10 @@ import struct
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from service import lexicon
+from service.memo import Memo
 from service.text import Text
 
 MIN_SENTENCE_TOKENS = 4
@@ -60,8 +61,9 @@ class Profile:
     def hashed_terms(self) -> dict[int, float]:
         """Weights by stem hash (stems sharing a hash add up): what `containment_bound` needs."""
         out: dict[int, float] = {}
+        hashes = _STEM_HASHES
         for t, w in self.terms.items():
-            h = _stem_hash(t)
+            h = hashes[t]
             out[h] = out.get(h, 0.0) + w
         return out
 
@@ -153,9 +155,11 @@ def containment(query: Profile, match: Profile) -> float:
 SIGNATURE_MAX_STEMS = 2048
 
 
-@lru_cache(maxsize=262_144)
-def _stem_hash(stem: str) -> int:
+def _crc16(stem: str) -> int:
     return zlib.crc32(stem.encode("utf-8")) & 0xFFFF
+
+
+_STEM_HASHES = Memo(_crc16)
 
 
 def signature(profile: Profile) -> bytes:

@@ -70,8 +70,7 @@ def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAU
     VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    weight = lexicon.weight
-    telling = [weight(t, language) >= PASSAGE_MIN_WEIGHT for t in sentence_tokens]
+    telling = [value >= PASSAGE_MIN_WEIGHT for _, value in lexicon.lexemes(sentence_tokens, language)]
     # Shingle i (tokens i, i+1, i+2) is kept when one of its three words is telling.
     kept = [a or b or c for a, b, c in zip(telling, telling[1:], telling[2:], strict=False)]
     hashes = sorted(

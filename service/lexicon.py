@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from collections.abc import Callable, Iterable, Sequence
 
 import snowballstemmer
 from wordfreq import zipf_frequency
+
+from service.memo import Memo
 
 LANGUAGES = {"en": "english", "fr": "french", "es": "spanish", "de": "german"}
 DEFAULT_LANGUAGE = "en"
@@ -53,8 +54,37 @@ def detect_language(tokens: Sequence[str]) -> str:
     return best if scores[best] > 0 else DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=262_144)
+def _lexeme_of(language: str) -> Callable[[str], tuple[str, float]]:
+    return lambda token: (_stem(token, language), _weight(token, language))
+
+
+# Each word's stem and weight, computed once per process and language.
+_lexemes: dict[str, Memo[tuple[str, float]]] = {}
+
+
+def _memo(language: str) -> Memo[tuple[str, float]]:
+    memo = _lexemes.get(language)
+    if memo is None:
+        memo = _lexemes.setdefault(language, Memo(_lexeme_of(language)))
+    return memo
+
+
+def lexemes(tokens: Iterable[str], language: str) -> list[tuple[str, float]]:
+    """The (stem, weight) of each token."""
+    memo = _memo(language)
+    return [memo[t] for t in tokens]
+
+
 def weight(token: str, language: str = DEFAULT_LANGUAGE) -> float:
+    """How telling a token is, 0 (the) to MAX_WEIGHT (a name, a figure)."""
+    return _memo(language)[token][1]
+
+
+def stem(token: str, language: str = DEFAULT_LANGUAGE) -> str:
+    return _memo(language)[token][0]
+
+
+def _weight(token: str, language: str) -> float:
     if has_digit(token):
         # Figures identify a story as names do, but bare small numbers (a date, "2") less so.
         return MAX_WEIGHT if len(token) > 2 else 3.0
@@ -73,8 +103,7 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     return stemmers[language]
 
 
-@lru_cache(maxsize=262_144)
-def stem(token: str, language: str = DEFAULT_LANGUAGE) -> str:
+def _stem(token: str, language: str) -> str:
     if has_digit(token):
         return token
     return str(_stemmer(language).stemWord(token))
@@ -83,8 +112,7 @@ def stem(token: str, language: str = DEFAULT_LANGUAGE) -> str:
 def terms(tokens: Iterable[str], language: str) -> dict[str, float]:
     """Stem -> weight of the tokens (a stem weighs as its rarest form)."""
     out: dict[str, float] = {}
-    for token in tokens:
-        key, value = stem(token, language), weight(token, language)
+    for key, value in lexemes(tokens, language):
         if value > out.get(key, -1.0):
             out[key] = value
     return out
@@ -93,7 +121,7 @@ def terms(tokens: Iterable[str], language: str) -> dict[str, float]:
 def skip_bigrams(tokens: Sequence[str], language: str, gap: int = 2) -> set[str]:
     """Ordered pairs of content words at most `gap` content words apart: the phrasing of a sentence,
     which a rewrite keeps in part and an independent report of the same facts rarely does."""
-    content = [stem(t, language) for t in tokens if weight(t, language) > CONTENT_WEIGHT]
+    content = [key for key, value in lexemes(tokens, language) if value > CONTENT_WEIGHT]
     return {
         f"{a} {content[j]}"
         for i, a in enumerate(content)

@@ -11,12 +11,14 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import Any
 
 import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
+
+from service.memo import Memo
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 
@@ -113,11 +115,17 @@ def clean_text(body: str, fmt: str = "text") -> str:
     return text
 
 
-@lru_cache(maxsize=262_144)
 def fold(word: str) -> str:
     """Case-fold and strip accents: Mélanie, MELANIE and melanie compare equal; ß becomes ss."""
+    return _FOLDED[word]
+
+
+def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_FOLDED = Memo(_fold)
 
 
 def tokens(text: str) -> list[str]:
@@ -127,17 +135,20 @@ def tokens(text: str) -> list[str]:
 
 def _folded(words: list[str]) -> list[str]:
     """Comparison tokens of a text's words (WORD matches)."""
-    out = [fold(word) for word in words]
+    folded = _FOLDED
+    out = [folded[word] for word in words]
     for i, word in enumerate(out):
         if "'" in word or "\u2019" in word:
             out[i] = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
     return [word for word in out if word] if "" in out else out
 
 
-@lru_cache(maxsize=65_536)
-def _word_tokens(word: str) -> tuple[str, ...]:
+def _tokens_of_word(word: str) -> tuple[str, ...]:
     """The tokens of one word (a WORD match): one, none ("'s") or two (an elision)."""
     return tuple(tokens(word))
+
+
+_WORD_TOKENS = Memo(_tokens_of_word, 65_536)
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -222,12 +233,14 @@ class Text:
         return [set(shingles(s.tokens)) for s in self.sentences]
 
     @cached_property
-    def shingle_sentences(self) -> dict[str, list[int]]:
+    def shingle_sentences(self) -> dict[str, tuple[int, ...]]:
         """Shingle -> the sentences that have it: the lookup table of verbatim alignment."""
-        where: dict[str, list[int]] = {}
+        # Tuples, not lists: stored texts' profiles are kept (Tracer._profiles), and tuples of ints are
+        # left alone by the garbage collector's full passes, where lists are walked one by one.
+        where: dict[str, tuple[int, ...]] = {}
         for j, own in enumerate(self.sentence_shingles):
             for s in own:
-                where.setdefault(s, []).append(j)
+                where[s] = (*where[s], j) if s in where else (j,)
         return where
 
     @cached_property
@@ -262,5 +275,5 @@ def names(text: Text) -> set[str]:
     for _, words in text.sentence_words:
         for word in words[1:]:
             if word[:1].isupper() and not word.isupper():
-                found.update(_word_tokens(word))
+                found.update(_WORD_TOKENS[word])
     return found
