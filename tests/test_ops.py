@@ -438,3 +438,21 @@ def test_serve_with_two_workers_sums_metrics_over_workers_and_logs_json(
         line["message"].split(" in ", 1)[1] for line in lines if "metrics of the workers" in line["message"]
     )
     assert not Path(metrics_dir).exists(), "the workers' metric files outlive the service"
+
+
+def test_a_worker_freezes_what_it_loaded_at_start_out_of_the_garbage_collectors_passes() -> None:
+    """gunicorn's post_worker_init hook: the app, its libraries and the word tables are in the permanent
+    generation, so a full collection during a request no longer walks them."""
+    script = (
+        "import gc; from service import gunicorn_conf; from service.app import create_app\n"
+        "create_app({'redis_url': 'redis://127.0.0.1:1/0', 'rate_limit': 'off'})\n"
+        "assert gc.get_freeze_count() == 0\n"
+        "gunicorn_conf.post_worker_init(None)\n"
+        "print(gc.get_freeze_count(), len(gc.get_objects()))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT, timeout=120
+    )
+    frozen, left = map(int, out.stdout.split())
+    assert frozen > 10_000  # what the app and English word frequencies hold
+    assert left < frozen / 10
