@@ -40,7 +40,7 @@ class Profile:
 
     def __init__(self, text: Text):
         self.text = text
-        self.language = lexicon.detect_language(text.tokens)
+        self.language = text.language
 
     @cached_property
     def sentences(self) -> list[SentenceProfile]:

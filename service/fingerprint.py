@@ -70,13 +70,38 @@ def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAU
     VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    telling = [value >= PASSAGE_MIN_WEIGHT for _, value in lexicon.lexemes(sentence_tokens, language)]
+    return _bottom_hashes(sentence_tokens, _telling(sentence_tokens, language))
+
+
+def _telling(tokens: Sequence[str], language: str) -> list[bool]:
+    return [value >= PASSAGE_MIN_WEIGHT for _, value in lexicon.lexemes(tokens, language)]
+
+
+def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
+    """The passage hashes of a sentence of PASSAGE_MIN_TOKENS or more, `telling[i]` whether token i is."""
+    join, digest = " ".join, xxhash.xxh64_intdigest
     # Shingle i (tokens i, i+1, i+2) is kept when one of its three words is telling.
-    kept = [a or b or c for a, b, c in zip(telling, telling[1:], telling[2:], strict=False)]
     hashes = sorted(
-        {hash64(" ".join(sentence_tokens[i : i + SHINGLE])) for i, keep in enumerate(kept) if keep}
+        {
+            digest(join(tokens[i : i + SHINGLE]))
+            for i in range(len(tokens) - SHINGLE + 1)
+            if telling[i] or telling[i + 1] or telling[i + 2]
+        }
     )
     return [_cut(h) for h in hashes[:PASSAGE_BOTTOM]]
+
+
+def text_passage_hashes(text: Text, language: str) -> list[int]:
+    """passage_hashes of every sentence of the text, in order: the words weighed in one pass."""
+    telling = _telling(text.tokens, language)
+    out: list[int] = []
+    start = 0
+    for sentence in text.sentences:
+        end = start + len(sentence.tokens)
+        if end - start >= PASSAGE_MIN_TOKENS:
+            out += _bottom_hashes(sentence.tokens, telling[start:end])
+        start = end
+    return out
 
 
 def hamming(a: int, b: int) -> int:
@@ -111,10 +136,10 @@ class Fingerprints:
 
     @classmethod
     def of(cls, text: Text) -> Fingerprints:
-        language = lexicon.detect_language(text.tokens)
+        language = text.language
         return cls(
             simhash=simhash(text.tokens),
-            passages=_unique(h for s in text.sentences for h in passage_hashes(s.tokens, language)),
+            passages=_unique(text_passage_hashes(text, language)),
             anchors=_unique(anchor_pairs(text, language)),
             quotes=_unique(quote_hashes(text)),
         )

@@ -134,11 +134,12 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
     while it swaps ordinary words for synonyms), then rare words; repeated ones before others."""
     proper = set(names)
     tf = Counter(tokens)
+    memo = _memo(language)
     scored: dict[str, tuple[int, float]] = {}
     for token, n in tf.items():
         if len(token) < 3:
             continue
-        w = weight(token, language)
+        key, w = memo[token]
         figure = has_digit(token) is not None
         if figure or (token in proper and w >= NAME_WEIGHT):
             rank = (0, w * (1 + 0.5 * (n - 1)))
@@ -146,7 +147,6 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
             rank = (1, w * (1 + 0.5 * (n - 1)))
         else:
             continue
-        key = stem(token, language)
         if (
             key not in scored
             or rank < scored[key]

@@ -18,6 +18,7 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
+from service import lexicon
 from service.memo import Memo
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -255,6 +256,11 @@ class Text:
     @cached_property
     def tokens(self) -> list[str]:
         return [tok for s in self.sentences for tok in s.tokens]
+
+    @cached_property
+    def language(self) -> str:
+        """The text's language (lexicon.detect_language): fingerprints and profiles both need it."""
+        return lexicon.detect_language(self.tokens)
 
 
 QUOTE = re.compile(
