@@ -43,13 +43,17 @@ class Profile:
         self.language = text.language
 
     @cached_property
+    def indexes(self) -> list[int]:
+        """Positions (in Text.sentences) of the sentences profiled: those of MIN_SENTENCE_TOKENS or more."""
+        return [i for i, s in enumerate(self.text.sentences) if len(s.tokens) >= MIN_SENTENCE_TOKENS]
+
+    @cached_property
     def sentences(self) -> list[SentenceProfile]:
         out = []
-        for i, sentence in enumerate(self.text.sentences):
-            if len(sentence.tokens) < MIN_SENTENCE_TOKENS:
-                continue
-            terms = lexicon.terms(sentence.tokens, self.language)
-            bigrams = frozenset(lexicon.skip_bigrams(sentence.tokens, self.language))
+        for i in self.indexes:
+            tokens = self.text.sentences[i].tokens
+            terms = lexicon.terms(tokens, self.language)
+            bigrams = frozenset(lexicon.skip_bigrams(tokens, self.language))
             out.append(SentenceProfile(i, terms, bigrams, sum(terms.values())))
         return out
 
@@ -125,20 +129,24 @@ def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Re
     """The rewording measures of `query` against `match`, leaving out query sentences in `skip` (those
     already aligned word for word) so that what is measured is how the rest of the text was written."""
     skip = skip or set()
-    rest = [s for s in query.sentences if s.index not in skip]
-    total, pairs = align(rest, match.sentences)
-    rest_terms: dict[str, float] = {}
-    for s in rest:
-        for t, w in s.terms.items():
-            rest_terms[t] = max(w, rest_terms.get(t, 0.0))
-    containment = _contained(rest_terms, match.terms)
-    alignment = total / len(rest) if rest else 0.0
-    full_total = total + len(query.sentences) - len(rest)  # skipped sentences are verbatim: similarity 1
-    mean_count = (len(query.sentences) + len(match.sentences)) / 2
+    left = sum(i not in skip for i in query.indexes)
+    total, containment = 0.0, 0.0
+    pairs: list[tuple[int, int, float]] = []
+    # A copy aligned word for word throughout leaves nothing to align: its sentences are not profiled.
+    if left:
+        rest = [s for s in query.sentences if s.index not in skip]
+        total, pairs = align(rest, match.sentences)
+        rest_terms: dict[str, float] = {}
+        for s in rest:
+            for t, w in s.terms.items():
+                rest_terms[t] = max(w, rest_terms.get(t, 0.0))
+        containment = _contained(rest_terms, match.terms)
+    alignment = total / left if left else 0.0
+    counted = len(query.indexes)
+    full_total = total + counted - left  # skipped sentences are verbatim: similarity 1
+    mean_count = (counted + len(match.indexes)) / 2
     symmetric = min(1.0, full_total / mean_count) if mean_count else 0.0
-    strength = _contained(query.terms, match.terms) + (
-        full_total / len(query.sentences) if query.sentences else 0.0
-    )
+    strength = _contained(query.terms, match.terms) + (full_total / counted if counted else 0.0)
     return Rewording(containment, alignment, symmetric, strength, pairs)
 
 

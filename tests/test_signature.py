@@ -11,6 +11,7 @@ import pytest
 import redis as redis_lib
 
 from service.align import Profile, containment, containment_bound, signature
+from service.compare import compare
 from service.config import Config
 from service.core import ProvenanceService
 from service.fingerprint import Fingerprints
@@ -18,6 +19,7 @@ from service.index import Article, Index
 from service.keys import Keys
 from service.provenance import Query
 from service.text import Text
+from service.thresholds import Thresholds
 from tests import regression_texts as rt
 from tests.factories import HARBOUR, ORCHESTRA, with_boilerplate
 
@@ -162,3 +164,13 @@ def test_a_backfilled_original_retraces_its_copies_not_later_namesakes(service: 
     assert revised == ["copy"]
     copy = service.get("copy")
     assert (copy.original, copy.verdict) == ("original", "duplicate")
+
+
+def test_a_copy_aligned_word_for_word_throughout_is_decided_without_profiling_its_sentences() -> None:
+    """Only the sentences left after the verbatim alignment are aligned as rewording: a copy leaves none,
+    so neither text's sentence profiles are built (the costly part of verifying the commonest match)."""
+    query, match = Profile(Text(HARBOUR.replace("Tuesday", "Wednesday"))), Profile(Text(HARBOUR))
+    result = compare(query, match, Thresholds())
+    assert result.relation in ("duplicate", "near_duplicate")
+    assert "sentences" not in vars(query) and "sentences" not in vars(match)
+    assert result.score > 0.9 and all(p.kind == "verbatim" for p in result.passages)
