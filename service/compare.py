@@ -131,15 +131,14 @@ class Reuse:
 def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     """The relation of `query` to `match`, with a 0-1 similarity and the evidence."""
     q, m = query.text, match.text
+    verbatim = verbatim_pairs(q, m, limits)
+    if not verbatim and containment(query, match) < limits.rewrite_min_containment:
+        return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the alignment
     q_shingles, m_shingles = q.shingle_set, m.shingle_set
     shared = len(q_shingles & m_shingles)
     containment_query = shared / max(len(q_shingles), 1)
     containment_match = shared / max(len(m_shingles), 1)
     dice = 2 * shared / max(len(q_shingles) + len(m_shingles), 1)
-
-    verbatim = verbatim_pairs(q, m, limits)
-    if not verbatim and containment(query, match) < limits.rewrite_min_containment:
-        return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the alignment
     reuse = Reuse.of(q, {i for i, _, _ in verbatim})
     rewording = reworded(query, match, skip={i for i, _, _ in verbatim})
 
