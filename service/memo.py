@@ -1,6 +1,6 @@
 """Per-word memos: a function of one word, computed once per process.
 
-A text's thousands of word lookups (fold, stem, weight, stem hash) go through these. They are plain dicts
+A text's thousands of word lookups (token, stem, weight, stem hash) go through these. They are plain dicts
 filled on a miss (`__missing__`), so a hit is one dict subscript in C, and they are emptied when they hold
 `size` words, which bounds their memory. Not functools.lru_cache: it keeps a linked list node per entry,
 which the garbage collector walks; ~100k of them (with the stored texts' shingle lists) made one full

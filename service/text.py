@@ -118,15 +118,20 @@ def clean_text(body: str, fmt: str = "text") -> str:
 
 def fold(word: str) -> str:
     """Case-fold and strip accents: Mélanie, MELANIE and melanie compare equal; ß becomes ss."""
-    return _FOLDED[word]
-
-
-def _fold(word: str) -> str:
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-_FOLDED = Memo(_fold)
+def _token(word: str) -> str:
+    """The comparison token of one word (a WORD match): folded, its elision and possessive cut off;
+    empty for a word that is only those ("'s")."""
+    token = fold(word)
+    if "'" in token or "\u2019" in token:
+        token = POSSESSIVE.sub("", ELISION.sub("", token)).replace("'", "").replace("\u2019", "")
+    return token
+
+
+_TOKENS = Memo(_token)
 
 
 def tokens(text: str) -> list[str]:
@@ -136,11 +141,8 @@ def tokens(text: str) -> list[str]:
 
 def _folded(words: list[str]) -> list[str]:
     """Comparison tokens of a text's words (WORD matches)."""
-    folded = _FOLDED
-    out = [folded[word] for word in words]
-    for i, word in enumerate(out):
-        if "'" in word or "\u2019" in word:
-            out[i] = POSSESSIVE.sub("", ELISION.sub("", word)).replace("'", "").replace("\u2019", "")
+    memo = _TOKENS
+    out = [memo[word] for word in words]
     return [word for word in out if word] if "" in out else out
 
 

@@ -1,4 +1,4 @@
-"""The per-word memos behind fold, stem, weight and the stem hashes."""
+"""The per-word memos behind tokens, stems, weights and the stem hashes."""
 
 from __future__ import annotations
 
