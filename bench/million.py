@@ -128,6 +128,9 @@ def measure(args: argparse.Namespace, redis_url: str, n: int, baseline: int | No
             # Warm each worker's word caches on texts that are not measured.
             scale.service_queries(_phase(args, 8), synth.Model().queries(args.seed + 1, n, 64), base_url)
             for clients in (1, args.clients):
+                # The service caches a text's fingerprints (a CMS checks a draft several times): each
+                # phase sends the same texts, so each starts on an empty cache, as a first sight of them.
+                _forget_fingerprints(redis_url)
                 scale.log(f"{n} articles: {len(queries)} queries, {clients} client(s)")
                 out[f"queries_{clients}_clients"] = scale.service_queries(
                     _phase(args, clients), queries, base_url
@@ -135,6 +138,15 @@ def measure(args: argparse.Namespace, redis_url: str, n: int, baseline: int | No
         finally:
             stop_serve(server)
     return out
+
+
+def _forget_fingerprints(redis_url: str) -> None:
+    """Empty the service's fingerprint cache (service/keys.py `fingerprint_cache`)."""
+    from service.keys import Keys
+
+    client = redis.Redis.from_url(redis_url)
+    scale.delete_matching(client, f"{Keys(PREFIX).root}:fpc:*")
+    client.close()
 
 
 def stored_articles(client: redis.Redis) -> int:
