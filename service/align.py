@@ -20,6 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 from service import lexicon
 from service.memo import Memo
 from service.text import Text
@@ -74,6 +76,11 @@ class Profile:
     @cached_property
     def hashed_mass(self) -> float:
         return sum(self.hashed_terms.values())
+
+    @cached_property
+    def gate(self) -> tuple[np.ndarray, np.ndarray]:
+        """The stem hashes and their weights as arrays: what `containment_bounds` needs."""
+        return np.fromiter(self.hashed_terms, dtype=np.intp), np.fromiter(self.hashed_terms.values(), float)
 
 
 @dataclass(frozen=True)
@@ -180,10 +187,28 @@ def signature(profile: Profile) -> bytes:
 
 def containment_bound(query: Profile, signature: bytes) -> float:
     """An upper bound of `containment(query, match)` from the match's signature alone."""
-    hashed = query.hashed_terms
+    return containment_bounds(query, [signature])[0]
+
+
+def containment_bounds(query: Profile, signatures: Sequence[bytes]) -> list[float]:
+    """`containment_bound` of each signature, in one pass of numpy over all of them: a table of the
+    query's weight by stem hash (0 for hashes it lacks), read at every hash of every signature. One at a
+    time, a set of ~200 hashes was made per candidate (30 µs each, ~15 candidates a submission)."""
     mass = query.hashed_mass
-    present = hashed.keys() & struct.unpack(f">{len(signature) // 2}H", signature)
-    return sum(hashed[h] for h in present) / mass if mass else 0.0
+    sizes = [len(s) // 2 for s in signatures]
+    if not mass or not any(sizes):
+        return [0.0] * len(signatures)
+    hashes, weights = query.gate
+    table = np.zeros(1 << 16)  # 512 KB, made afresh (8 µs) rather than kept with the profile
+    table[hashes] = weights
+    found = table.take(np.frombuffer(b"".join(signatures), dtype=">u2"))
+    # Each signature's sum over its run of `found` (reduceat wants the starts of the non-empty runs).
+    starts = np.cumsum([0, *sizes[:-1]])
+    filled = [i for i, n in enumerate(sizes) if n]
+    sums = [0.0] * len(signatures)
+    for i, total in zip(filled, np.add.reduceat(found, starts[filled]).tolist(), strict=True):
+        sums[i] = total
+    return [v / mass for v in sums]
 
 
 def _contained(terms: dict[str, float], other: dict[str, float]) -> float:

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from service.align import Profile, containment_bound
+from service.align import Profile, containment_bounds
 from service.compare import WHOLE, Comparison, Passage, compare
 from service.fingerprint import Fingerprints, hamming
 from service.index import Article, Candidates, Index, Ref
@@ -128,13 +128,10 @@ class Tracer:
         signatures = {r: found.signatures[r] for r in unsure if r in found.signatures}
         if missing := [r for r in unsure if r not in signatures]:
             signatures |= self.index.signatures(missing)
-        profile = query.profiled()
-        dropped = {
-            ref
-            for ref in unsure
-            if ref not in signatures
-            or ((sig := signatures[ref]) is not None and containment_bound(profile, sig) < least)
-        }
+        dropped = {ref for ref in unsure if ref not in signatures}  # deleted meanwhile
+        gated = [(ref, sig) for ref in unsure if (sig := signatures.get(ref)) is not None]
+        bounds = containment_bounds(query.profiled(), [sig for _, sig in gated])
+        dropped.update(ref for (ref, _), bound in zip(gated, bounds, strict=True) if bound < least)
         return [r for r in refs if r not in dropped]
 
     def _answer(self, query: Query, candidates: list[Ref]) -> Provenance:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.align import Profile, containment, containment_bound, signature
+from service.align import Profile, containment, containment_bound, containment_bounds, signature
 from service.compare import compare
 from service.config import Config
 from service.core import ProvenanceService
@@ -36,6 +36,21 @@ def test_the_bound_is_never_below_the_true_containment(query: str, match: str) -
 def test_the_bound_stays_near_the_true_containment_of_unrelated_texts() -> None:
     q, m = Profile(Text(rt.HOSPITAL)), Profile(Text(rt.SATELLITE))
     assert containment_bound(q, signature(m)) - containment(q, m) < 0.05
+
+
+def test_the_bounds_of_many_signatures_are_each_signature_s_own() -> None:
+    q = Profile(Text(rt.HOSPITAL))
+    signatures = [signature(Profile(Text(t))) for t in TEXTS]
+    signatures.insert(2, b"")  # an empty run between others shares nothing
+    hashed = q.hashed_terms
+    expected = [
+        sum(w for h, w in hashed.items() if h in set(struct.unpack(f">{len(s) // 2}H", s))) / q.hashed_mass
+        for s in signatures
+    ]
+    assert containment_bounds(q, signatures) == pytest.approx(expected, abs=1e-12)
+    assert containment_bounds(q, signatures)[2] == 0.0
+    assert containment_bounds(q, []) == []
+    assert containment_bound(q, signature(q)) == pytest.approx(1.0)
 
 
 def test_a_text_with_too_many_stems_gets_no_signature() -> None:
