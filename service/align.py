@@ -43,6 +43,7 @@ class Profile:
     def __init__(self, text: Text):
         self.text = text
         self.language = text.language
+        self._sentences: dict[int, SentenceProfile] = {}
 
     @cached_property
     def indexes(self) -> list[int]:
@@ -51,13 +52,19 @@ class Profile:
 
     @cached_property
     def sentences(self) -> list[SentenceProfile]:
-        out = []
-        for i in self.indexes:
+        """The profile of every sentence in `indexes`: what a match needs (it is aligned whole)."""
+        return [self.sentence(i) for i in self.indexes]
+
+    def sentence(self, i: int) -> SentenceProfile:
+        """The profile of sentence i (one of `indexes`), made when first asked for: a query needs only
+        those its word-for-word alignment left, often two or three of twenty."""
+        found = self._sentences.get(i)
+        if found is None:
             tokens = self.text.sentences[i].tokens
             terms = lexicon.terms(tokens, self.language)
             bigrams = frozenset(lexicon.skip_bigrams(tokens, self.language))
-            out.append(SentenceProfile(i, terms, bigrams, sum(terms.values())))
-        return out
+            found = self._sentences[i] = SentenceProfile(i, terms, bigrams, sum(terms.values()))
+        return found
 
     @cached_property
     def terms(self) -> dict[str, float]:
@@ -141,7 +148,7 @@ def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Re
     pairs: list[tuple[int, int, float]] = []
     # A copy aligned word for word throughout leaves nothing to align: its sentences are not profiled.
     if left:
-        rest = [s for s in query.sentences if s.index not in skip]
+        rest = [query.sentence(i) for i in query.indexes if i not in skip]
         total, pairs = align(rest, match.sentences)
         rest_terms: dict[str, float] = {}
         for s in rest:

@@ -189,3 +189,20 @@ def test_a_copy_aligned_word_for_word_throughout_is_decided_without_profiling_it
     assert result.relation in ("duplicate", "near_duplicate")
     assert "sentences" not in vars(query) and "sentences" not in vars(match)
     assert result.score > 0.9 and all(p.kind == "verbatim" for p in result.passages)
+
+
+def test_a_partly_reworded_copy_profiles_only_the_query_sentences_left_to_align() -> None:
+    """The sentences copied word for word are not profiled in the query: only those left are aligned as
+    rewording (against every sentence of the match), and the answer is the one of profiling them all."""
+    original = Text(rt.HOSPITAL)
+    sentences = [original.text[s.start : s.end] for s in original.sentences]
+    reworded_one = rt.HOSPITAL_REWRITE
+    mixed = " ".join(sentences[:-2]) + " " + reworded_one
+    query, match = Profile(Text(mixed)), Profile(original)
+    result = compare(query, match, Thresholds())
+    profiled = set(query._sentences)
+    assert profiled and profiled < set(query.indexes)
+    assert "sentences" not in vars(query)
+    eager = Profile(Text(mixed))
+    assert eager.sentences  # every sentence profiled first: the same answer
+    assert compare(eager, Profile(original), Thresholds()) == result
