@@ -15,8 +15,9 @@ keep-alive connection per service, the query texts of bench/synth.py (half edite
 1..n, half fresh) to POST /v1/provenance of both (which goes first is drawn per text), then, with
 --ingest K, articles n+1..n+K of the same stream to POST /v1/articles of both (so both indexes grow
 alike). Per kind it prints each service's p50 and p99, the ratio of the p50s (b / a) and the median of
-the per-request ratios, with the share of requests where b was faster. Every answer must be 200 or 201;
-the run stops on anything else. Nothing is asserted about time.
+the per-request ratios, with the share of requests where b was faster, and how many query answers were
+the same byte for byte (two commits that should answer alike). Every answer must be 200 or 201; the run
+stops on anything else. Nothing is asserted about time.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class Connection:
     def __init__(self, base_url: str):
         parts = urllib.parse.urlsplit(base_url)
         self.conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=60)
+        self.answers: list[bytes] = []  # each answer's body, in the order sent
 
     def post(self, path: str, payload: dict[str, Any]) -> float:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -54,6 +56,7 @@ class Connection:
         seconds = time.perf_counter() - started
         if response.status not in (200, 201):
             raise SystemExit(f"{path} answered {response.status}: {data[:300]!r}")
+        self.answers.append(data)
         return seconds
 
 
@@ -120,10 +123,14 @@ def run(args: argparse.Namespace) -> int:
     paired(a, b, "/v1/provenance", warm)
     rows = ["| kind | n | a p50 ms | b p50 ms | a p99 | b p99 | b/a p50 | median b/a | b faster |"]
     rows.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    same = None
     if args.queries:
         queries = model.queries(args.seed, args.n, args.queries)
         payloads = [{"body": q["body"], "title": q["title"]} for q in queries]
+        a.answers.clear()
+        b.answers.clear()
         times_a, times_b = paired(a, b, "/v1/provenance", payloads)
+        same = sum(x == y for x, y in zip(a.answers, b.answers, strict=True))
         for kind in ("match", "fresh"):
             picked = [i for i, q in enumerate(queries) if q["kind"] == kind]
             rows.append(row(f"query {kind}", [times_a[i] for i in picked], [times_b[i] for i in picked]))
@@ -134,6 +141,8 @@ def run(args: argparse.Namespace) -> int:
         rows.append(row("ingest", *paired(a, b, "/v1/articles", articles)))
     print(f"a = {args.a}, b = {args.b}; {' '.join(sys.argv)}")
     print("\n".join(rows))
+    if same is not None:
+        print(f"query answers identical, byte for byte: {same}/{args.queries}")
     return 0
 
 
