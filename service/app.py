@@ -10,7 +10,7 @@ from flask import Flask
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from service import access, errors, observability
+from service import access, errors, migrate, observability
 from service.api import articles, batch, health, listing, pages, provenance
 from service.config import Config
 from service.core import ProvenanceService
@@ -57,6 +57,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     service = ProvenanceService(client or redis_client(settings), settings)
+    _refuse_previous_layout(service)
     app.extensions[EXTENSION] = service
     observability.init_app(app, hsts=settings.hsts)  # first: the request id and the clock start first
     errors.init_app(app)
@@ -64,3 +65,20 @@ def create_app(
     for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
+
+
+def _refuse_previous_layout(service: ProvenanceService) -> None:
+    """Articles stored under the previous key layout would be invisible to this version, and new ones
+    would mix with them after a migration: refuse to start, and say how to move them. A Redis that is
+    away at start is not checked (the service starts unready, as it always has)."""
+    try:
+        old = migrate.pending(service.redis, service.keys)
+    except (redis.ConnectionError, redis.TimeoutError, redis.exceptions.RedisClusterException) as err:
+        log.warning("key layout not checked, Redis unreachable: %s", err)
+        return
+    if old:
+        raise RuntimeError(
+            f"Redis holds articles in key layout {migrate.PREVIOUS_VERSION} "
+            f"({service.keys.prefix}:{migrate.PREVIOUS_VERSION}:*) and this version reads "
+            f"{service.keys.root}:*: stop the service and run `provenance migrate` (same REDIS_URL)"
+        )

@@ -57,6 +57,33 @@ def reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def migrate(args: argparse.Namespace) -> int:
+    """Move articles stored under the previous key layout to this one (service/migrate.py), on REDIS_URL
+    or the embedded Redis. Run it with the service stopped."""
+    from contextlib import ExitStack
+
+    from service import migrate as layout
+    from service.app import redis_client
+    from service.config import Config
+    from service.keys import Keys
+
+    config = Config.from_env()
+    with ExitStack() as stack:
+        if not config.redis_url:
+            config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
+        client = redis_client(config)
+        keys = Keys(config.key_prefix, config.partitions)
+        if not layout.pending(client, keys):
+            print(f"nothing to move: no articles under {keys.prefix}:{layout.PREVIOUS_VERSION}")
+            return 0
+        moved = layout.migrate(client, keys)
+    print(
+        f"moved {moved.keys} keys and {moved.buckets} index buckets ({moved.entries} entries) "
+        f"from {layout.PREVIOUS_VERSION} to {keys.root}; dropped {moved.dropped} cached fingerprints"
+    )
+    return 0
+
+
 def _embedded_redis(config: Any) -> Any:
     """The embedded Redis of PROVENANCE_DATA_DIR: the running one if `serve` has it up, else a new one."""
     from contextlib import contextmanager
@@ -97,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--lineage", action="store_true", help="also trace every article again and fix its lineage"
     )
     p.set_defaults(func=reindex)
+    p = commands.add_parser(
+        "migrate", help="move articles stored by an older version (key layout v3) to this one's (v4)"
+    )
+    p.set_defaults(func=migrate)
     from service.client_cli import add_commands
 
     add_commands(parser, commands)  # submit, check, import, export: over HTTP, through service.client

@@ -32,6 +32,9 @@ BLOCK_BITS = BITS // SIMHASH_BLOCKS
 BUCKET_BITS = 16
 REST_BITS = VIEW_BITS - BUCKET_BITS
 ENTRY_SHIFT = 1 << 32
+# An index entry's member in its bucket: the article number, then the slot (service/scripts.py). Members of
+# one entry sort as bytes, so by article number: the earliest stored come first.
+MEMBER = struct.Struct(">IB")
 RECORD_VERSION = 4  # 4: the word signature first (read alone with GETRANGE); 3: without it
 SIGNATURE_READ = 2048  # bytes of a record read for its signature: enough for 1,000 stems
 # A preset dictionary of common words (en, fr, es, de) for zlib: short texts compress 16% better.
@@ -212,12 +215,16 @@ class Entry:
     rest: int
     slot: int = 0
 
-    def member(self, number: int) -> int:
-        return self.slot * ENTRY_SHIFT + number
+    @property
+    def keep(self) -> int:
+        return KEEP[self.view]
 
-    def stored(self, number: int) -> list[int]:
-        """The arguments ADD_ARTICLE and REINDEX_ARTICLE take for this entry: rest, member, keep."""
-        return [self.rest, self.member(number), KEEP[self.view]]
+    def member(self, number: int) -> bytes:
+        return MEMBER.pack(number, self.slot)
+
+    def stored(self, number: int) -> list[int | bytes]:
+        """The arguments REINDEX_ARTICLE takes for this entry: rest, member, keep."""
+        return [self.rest, self.member(number), self.keep]
 
 
 # An entry as the add and lookup scripts take it: all of an article's entries in one binary argument, each

@@ -1,19 +1,21 @@
 """Every Redis key the service uses, and nothing else formats keys.
 
-Layout (`prov` is the configurable prefix, `v3` the layout version, N the partition):
-    prov:v3:{pN}:seq              counter of article numbers in the partition
-    prov:v3:{pN}:count            how many articles the partition holds
-    prov:v3:{pN}:ids:<bucket>     hash: article id -> "<number> <content hash>" (65,536 buckets by id hash)
-    prov:v3:{pN}:doc:<number>     string: the article's record (word signature, fingerprints, compressed
+Layout (`prov` is the configurable prefix, `v4` the layout version, N the partition):
+    prov:v4:{pN}:seq              counter of article numbers in the partition
+    prov:v4:{pN}:count            how many articles the partition holds
+    prov:v4:{pN}:ids:<bucket>     hash: article id -> "<number> <content hash>" (65,536 buckets by id hash)
+    prov:v4:{pN}:doc:<number>     string: the article's record (word signature, fingerprints, compressed
                                   metadata and text)
-    prov:v3:{pN}:meta:<number/64> hash: "<number>" -> publication time and SimHash (16 bytes);
+    prov:v4:{pN}:meta:<number/64> hash: "<number>" -> publication time and SimHash (16 bytes);
                                   "<number>:l" -> lineage (root original's ref, verdict, score)
-    prov:v3:{pN}:x:<view><bucket> sorted set, member article number, score the rest of the fingerprint:
-                                  the index entries of one view (h SimHash block, p passage, a anchor
-                                  pair, q quote) whose fingerprint falls in the bucket (service/scripts.py)
-    prov:v3:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
+    prov:v4:{pN}:x:<view><bucket> sorted set, member the article number and slot (5 bytes), score the rest
+                                  of the fingerprint: the index entries of one view (h SimHash block, p
+                                  passage, a anchor pair, q quote) whose fingerprint falls in the bucket
+                                  (service/scripts.py)
+    prov:v4:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
                                   original is this article
-    prov:v3:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
+    prov:v4:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
+v3 differed only in the members of `x` (decimal text): `provenance migrate` (service/migrate.py) moves it.
 Small hashes and sorted sets are what Redis stores compactly (listpacks), so records of many articles
 share a key and one index entry costs about 10 bytes instead of a key of its own; an entry is found by
 ZRANGEBYSCORE, a scan of the bucket in Redis's C (layout v2 kept integer sets, scanned in Lua: 15-50
@@ -27,7 +29,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-LAYOUT_VERSION = "v3"
+LAYOUT_VERSION = "v4"  # v4: index members as 5 bytes (service/scripts.py); `provenance migrate`
 ID_BUCKETS = 1 << 16
 META_BUCKET_SHIFT = 6  # 64 articles (128 fields) per meta hash: within Redis's listpack default
 

@@ -1,10 +1,13 @@
 """Lua scripts, registered once per Redis client. Each touches keys of one partition (one hash tag).
 
 Index entries live in bucket sorted sets (service/keys.py): score = the rest of the fingerprint (20 bits),
-member = the article number (plus k * 2^32 for the k-th entry of one article in one bucket, so members
-stay distinct); numbers are read back as member % 2^32. An entry keeps at most a given number of articles
-(`keep`): past it, an entry shared by that many articles is no evidence, and a hot pair of names must
-not grow a bucket without bound.
+member = 5 bytes, the article number (4, big endian) then the slot (1: which of the article's entries in
+that bucket it is, so members stay distinct). Members of one score sort as bytes, hence by article
+number: the earliest stored articles of an entry are the first ones `ZRANGEBYSCORE … LIMIT 0 n` returns,
+read in Redis's C however many the entry holds (layout v3 stored slot * 2^32 + number as decimal text,
+which sorts by neither, so every member of an entry was read and sorted in Lua). An entry keeps at most
+a given number of articles (`keep`): past it, an entry shared by that many articles is no evidence, and a
+hot pair of names must not grow a bucket without bound.
 
 ADD_ARTICLE and LOOKUP take all of a text's entries in one argument (service/index.py `packed_entries`),
 10 bytes each, big endian: the view (1 byte: 1 SimHash block, 2 passage, 3 anchor pair, 4 quote), the
@@ -51,7 +54,7 @@ for pos = 1, #packed, 10 do
   -- A bucket holding fewer members than the entry keeps cannot hold that many of the entry: ZCARD is
   -- O(1), ZCOUNT a scan of the bucket.
   if redis.call('ZCARD', key) < keep or redis.call('ZCOUNT', key, rest, rest) < keep then
-    redis.call('ZADD', key, rest, string.format('%d', slot * 4294967296 + number))
+    redis.call('ZADD', key, rest, struct.pack('>I4B', number, slot))
   end
 end
 return false
@@ -119,18 +122,18 @@ redis.call('HSET', KEYS[2], ARGV[1], ARGV[5])
 return 1
 """
 
-# Finds the articles sharing index entries with a text, best first, with their metadata. In each bucket
-# sorted set, the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not
-# in Lua); of an entry shared by many articles, the earliest stored ones. Per article, how many entries of
-# each view it shares, and its evidence (the weighted sum of its shares of views 2..5). The ranking is the
-# one of service/provenance.py: a SimHash within the near distance first (decided from the meta value of
-# every article sharing a SimHash block: its publication time and SimHash), then the most evidence, then the
-# earliest stored; articles neither near nor of enough evidence are left out. Rows are then taken in that
-# order, reading each one's meta value, until two quotas are full: articles published at or before the
-# cutoff, and articles published after it. So a query reads the metadata of the few articles it may verify,
-# not of every article sharing a pair of names with it: its cost is its entries' buckets, not the index.
-# A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2, and
-# yields its ARGV[9] earliest stored articles at most: the articles of stock phrases grow with the index
+# Finds the articles sharing index entries with a text, best first, with their metadata. In each bucket sorted
+# set, the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not in Lua);
+# of an entry shared by many articles, the earliest stored ones, and only those are read (LIMIT). Per article,
+# how many entries of each view it shares, and its evidence (the weighted sum of its shares of views 2..5).
+# The ranking is the one of service/provenance.py: a SimHash within the near distance first (decided from the
+# meta value of every article sharing a SimHash block: its publication time and SimHash), then the most
+# evidence, then the earliest stored; articles neither near nor of enough evidence are left out. Rows are then
+# taken in that order, reading each one's meta value, until two quotas are full: articles published at or
+# before the cutoff, and articles published after it. So a query reads the metadata of the few articles it may
+# verify, not of every article sharing a pair of names with it: its cost is its entries' buckets, not the
+# index. A passage entry found in more than ARGV[3] articles is counted as view 5, a stock phrase, not view 2,
+# and yields its ARGV[9] earliest stored articles at most: the articles of stock phrases grow with the index
 # (at 180k synthetic articles they were 64% of what a lookup counted), and are the weakest evidence.
 # KEYS[1] = the partition's article count (not read: it names the partition's slot)
 # ARGV[1] = the quota of articles published at or before the cutoff, ARGV[2] = the partition's meta key
@@ -172,21 +175,19 @@ for pos = 1, #packed, 10 do
   local view, bucket, rest = struct.unpack('>BI4I4', packed, pos)
   local cap = tonumber(ARGV[20 + view])
   local key = bucket_prefix .. codes[view] .. string.format('%x', bucket)
-  local found = redis.call('ZRANGEBYSCORE', key, rest, rest)
+  -- The earliest stored first (members sort by article number): a passage's stock + 1, to tell a stock
+  -- phrase, else the entry's cap.
+  local most = cap
+  if view == 2 then
+    most = math.max(cap, stock + 1)
+  end
+  local found = redis.call('ZRANGEBYSCORE', key, rest, rest, 'LIMIT', 0, most)
   if view == 2 and #found > stock then
     view = 5
     cap = math.min(cap, stock_cap)
   end
-  for j, member in ipairs(found) do
-    found[j] = tonumber(member) % 4294967296
-  end
-  if #found > cap then
-    table.sort(found)
-    for j = #found, cap + 1, -1 do
-      found[j] = nil
-    end
-  end
-  for _, n in ipairs(found) do
+  for j = 1, math.min(#found, cap) do
+    local n = struct.unpack('>I4', found[j])
     local counts = shared[n]
     if not counts then
       counts = {0, 0, 0, 0, 0, 0}

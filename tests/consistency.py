@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 
-from service.index import ENTRY_SHIFT, Article, Index, Ref
+from service.index import MEMBER, Article, Index, Ref
 from service.keys import Keys
 
 # Syllables of made-up words: texts that share no passage, anchor or quote with each other.
@@ -57,23 +57,20 @@ def stored_articles(client: redis.Redis, keys: Keys) -> dict[str, Ref]:
     assert metas == set(numbers), f"meta fields out of step with ids: {sorted(metas ^ set(numbers))}"
 
     index = Index(client, keys)
-    expected: dict[tuple[str, int], tuple[int, int]] = {}  # (bucket, member) -> (rest, keep)
+    expected: dict[tuple[str, bytes], tuple[int, int]] = {}  # (bucket, member) -> (rest, keep)
     for ref, article_id in numbers.items():
         record = client.get(keys.doc(ref.partition, ref.number))
         article = Article.from_record(_bytes(record), ref)
         assert article.id == article_id, f"record {ref} holds {article.id!r}, its id bucket {article_id!r}"
         for entry in index.entries(ref.partition, article.fingerprints):
-            rest, member, keep = entry.stored(ref.number)
-            expected[entry.key, member] = (rest, keep)
-    actual: dict[tuple[str, int], int] = {}  # (bucket, member) -> score (the rest)
+            expected[entry.key, entry.member(ref.number)] = (entry.rest, entry.keep)
+    actual: dict[tuple[str, bytes], int] = {}  # (bucket, member) -> score (the rest)
     for _, _, key in by_family["x"]:
-        actual |= {
-            (key, int(member)): int(score) for member, score in client.zrange(key, 0, -1, withscores=True)
-        }
+        actual |= {(key, member): int(score) for member, score in client.zrange(key, 0, -1, withscores=True)}
     stray = {entry for entry, score in actual.items() if expected.get(entry, (None,))[0] != score}
     assert not stray, (
         f"{len(stray)} index entries name no stored article (or another rest), e.g. numbers "
-        f"{sorted({m % ENTRY_SHIFT for _, m in stray})[:10]}"
+        f"{sorted({MEMBER.unpack(m)[0] for _, m in stray})[:10]}"
     )
     # An entry is left out only when its fingerprint already has `keep` articles (the earliest stored).
     missing = {
@@ -96,7 +93,7 @@ def _bytes(value: Any) -> bytes:
     return value
 
 
-def _some(entries: set[tuple[str, int]]) -> list[tuple[str, int]]:
+def _some(entries: set[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
     return sorted(entries)[:3]
 
 

@@ -8,7 +8,7 @@ import pytest
 import redis as redis_lib
 
 from service.fingerprint import Fingerprints
-from service.index import Article, Conflict, Index, simhash_blocks
+from service.index import MEMBER, Article, Conflict, Index, simhash_blocks
 from service.keys import Keys
 
 
@@ -184,6 +184,6 @@ def test_an_entry_keeps_its_earliest_articles_up_to_its_cap_whatever_else_its_bu
         index.add(with_anchor(f"a{i}", 77))
     (entry,) = [e for e in index.entries(0, Fingerprints(0, (), (77,))) if e.view == "anchors"]
     assert redis.zcount(entry.key, entry.rest, entry.rest) == 64
-    kept = {int(m) % (1 << 32) for m in redis.zrangebyscore(entry.key, entry.rest, entry.rest)}
+    kept = {MEMBER.unpack(m)[0] for m in redis.zrangebyscore(entry.key, entry.rest, entry.rest)}
     assert kept == {ref.number for i in range(64) if (ref := index.ref_of(f"a{i}")) is not None}
     assert len(kept) == 64
