@@ -69,3 +69,29 @@ def test_keys_of_one_article_share_a_slot(cluster: LocalCluster, key_prefix: str
     names = [keys.ids("wire/7"), keys.doc(partition, 42), keys.meta(partition, 42), keys.count(partition),
              keys.entries(partition, "p", 0xBEEF), keys.derivatives(partition, 42)]  # fmt: skip
     assert len({key_slot(name.encode()) for name in names}) == 1
+
+
+def test_a_store_of_the_previous_layout_migrates_on_the_cluster(
+    cluster: LocalCluster, key_prefix: str
+) -> None:
+    from service import migrate
+    from tests.test_migrate import as_previous_layout, snapshot
+
+    app = create_app({"redis_url": cluster.url, "key_prefix": key_prefix, "partitions": 8})
+    client, service = app.test_client(), app.extensions["provenance"]
+    for i, body in enumerate((HARBOUR, ORCHESTRA, HARBOUR + "\n\nMore to follow.")):
+        published = f"2025-03-{i + 1:02d}T00:00:00Z"
+        response = client.post(
+            "/v1/articles", json=make_article(id=f"m/{i}", body=body, published_at=published)
+        )
+        assert response.status_code == 201, response.get_json()
+    before = snapshot(service.redis, service.keys.root)
+    as_previous_layout(service.redis, service.keys)
+    with pytest.raises(RuntimeError, match="provenance migrate"):
+        create_app({"redis_url": cluster.url, "key_prefix": key_prefix, "partitions": 8})
+
+    migrate.migrate(service.redis, service.keys)
+
+    assert snapshot(service.redis, service.keys.root) == before
+    answer = client.post("/v1/provenance", json={"body": HARBOUR}).get_json()
+    assert answer["original"]["id"] == "m/0"
