@@ -76,12 +76,16 @@ def migrate(args: argparse.Namespace) -> int:
         if not layout.pending(client, keys):
             print(f"nothing to move: no articles under {keys.prefix}:{layout.PREVIOUS_VERSION}")
             return 0
-        moved = layout.migrate(client, keys)
+        moved = layout.migrate(client, keys, _report_progress)
     print(
         f"moved {moved.keys} keys and {moved.buckets} index buckets ({moved.entries} entries) "
         f"from {layout.PREVIOUS_VERSION} to {keys.root}; dropped {moved.dropped} cached fingerprints"
     )
     return 0
+
+
+def _report_progress(moved: Any) -> None:
+    print(f"... {moved.keys} keys and {moved.buckets} index buckets moved", file=sys.stderr, flush=True)
 
 
 def _embedded_redis(config: Any) -> Any:
