@@ -44,13 +44,10 @@ def reindex(args: argparse.Namespace) -> int:
     from contextlib import ExitStack
 
     from service.app import redis_client
-    from service.config import Config
     from service.core import ProvenanceService
 
-    config = Config.from_env()
     with ExitStack() as stack:
-        if not config.redis_url:
-            config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
+        config = _operator_config(stack)
         service = ProvenanceService(redis_client(config), config)
         seen, changed = service.reindex(every=args.all, lineage=args.lineage)
     print(f"{seen} articles, {changed} re-indexed")
@@ -64,13 +61,10 @@ def migrate(args: argparse.Namespace) -> int:
 
     from service import migrate as layout
     from service.app import redis_client
-    from service.config import Config
     from service.keys import Keys
 
-    config = Config.from_env()
     with ExitStack() as stack:
-        if not config.redis_url:
-            config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
+        config = _operator_config(stack)
         client = redis_client(config)
         keys = Keys(config.key_prefix, config.partitions)
         if not layout.pending(client, keys):
@@ -82,6 +76,17 @@ def migrate(args: argparse.Namespace) -> int:
         f"from {layout.PREVIOUS_VERSION} to {keys.root}; dropped {moved.dropped} cached fingerprints"
     )
     return 0
+
+
+def _operator_config(stack: Any) -> Any:
+    """The settings of an operator command: the environment's, with the embedded Redis of
+    PROVENANCE_DATA_DIR (kept up by `stack`) when REDIS_URL is unset."""
+    from service.config import Config
+
+    config = Config.from_env()
+    if not config.redis_url:
+        config = config.with_overrides({"redis_url": stack.enter_context(_embedded_redis(config))})
+    return config
 
 
 def _report_progress(moved: Any) -> None:

@@ -38,10 +38,11 @@ META_BUCKET_SHIFT = 6  # 64 articles (128 fields) per meta hash: within Redis's 
 class Keys:
     prefix: str = "prov"
     partitions: int = 1
+    version: str = LAYOUT_VERSION  # another only to name an older layout's keys (service/migrate.py)
 
     @property
     def root(self) -> str:
-        return f"{self.prefix}:{LAYOUT_VERSION}"
+        return f"{self.prefix}:{self.version}"
 
     def partition_of(self, article_id: str) -> int:
         return zlib.crc32(article_id.encode("utf-8")) % self.partitions

@@ -14,7 +14,7 @@ keys of v3 remain (`pending`), and one of the old version would not see what has
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import redis
@@ -98,15 +98,7 @@ def migrate(
 
 
 def _previous(keys: Keys) -> Keys:
-    return _VersionedKeys(keys.prefix, keys.partitions)
-
-
-class _VersionedKeys(Keys):
-    """The key names of the previous layout."""
-
-    @property
-    def root(self) -> str:
-        return f"{self.prefix}:{PREVIOUS_VERSION}"
+    return replace(keys, version=PREVIOUS_VERSION)
 
 
 def _glob_escape(text: str) -> str:
