@@ -68,7 +68,7 @@ class Profile:
 
     @cached_property
     def terms(self) -> dict[str, float]:
-        return lexicon.terms(self.text.tokens, self.language)
+        return lexicon.terms_of(self.text.lexemes)
 
     @cached_property
     def hashed_terms(self) -> dict[int, float]:

@@ -105,7 +105,9 @@ class ProvenanceService:
             Query(text, fingerprints, published_before=published_at, exclude=article_id, profile=profile),
             later_than=published_at,
         )
-        article = self.article_of(data, article_id, text, fingerprints, profile, provenance, now)
+        article = self.article_of(
+            data, article_id, text, fingerprints, profile, provenance, now, content_hash
+        )
         try:
             created, stored = self.index.add(article)
         except Conflict as err:
@@ -124,6 +126,7 @@ class ProvenanceService:
         profile: Profile,
         provenance: Provenance | None,
         now: datetime,
+        content_hash: str,
     ) -> Article:
         """The article to store for a submission, with its lineage from `provenance` (none without)."""
         original = provenance.original if provenance else None
@@ -131,7 +134,7 @@ class ProvenanceService:
             id=article_id,
             text=text.text,
             fingerprints=fingerprints,
-            content_hash=_content_hash(data),
+            content_hash=content_hash,
             published_at=data.get("published_at") or now,
             received_at=now,
             title=data.get("title"),

@@ -51,18 +51,25 @@ def hash64(value: str) -> int:
 
 
 def simhash(tokens: Sequence[str]) -> int:
-    """64-bit SimHash of a token sequence over weighted word 3-shingles."""
-    features = Counter(shingles(tokens))
+    """64-bit SimHash of a token sequence over weighted word 3-shingles (a shingle weighs as often as it
+    occurs, up to the package's cut-off)."""
+    features = shingles(tokens)
     if not features:
         return 0
-    # simhash 2.1 multiplies a uint8 bit array by weights above its cut-off of 50, which numpy 2 refuses
-    # from 256 on (a table of zeros repeats "0 0 0" hundreds of times): weights stop at the cut-off.
     # Each shingle is hashed by xxHash64 (8 bytes, C), not the package's default MD5: half the time of
     # the whole SimHash, with hash bits as uniform (a SimHash needs no cryptographic hash).
     most = Simhash.large_weight_cutoff
-    return int(
-        Simhash({f: min(n, most) for f, n in features.items()}, f=BITS, hashfunc=xxhash.xxh64_digest).value
-    )
+    counts = Counter(features)
+    if max(counts.values()) <= most:
+        # The shingles as they come, repeats and all: the package adds a repeated feature's hash once per
+        # occurrence, which is the sum it makes of {feature: count}, without a tuple per feature (a
+        # quarter of the SimHash's time).
+        weighted: Iterable[str] | dict[str, int] = features
+    else:
+        # simhash 2.1 multiplies a uint8 bit array by weights above its cut-off of 50, which numpy 2
+        # refuses from 256 on (a table of zeros repeats "0 0 0" hundreds of times): weights stop there.
+        weighted = {f: min(n, most) for f, n in counts.items()}
+    return int(Simhash(weighted, f=BITS, hashfunc=xxhash.xxh64_digest).value)
 
 
 def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAULT_LANGUAGE) -> list[int]:
@@ -70,11 +77,11 @@ def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAU
     VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    return _bottom_hashes(sentence_tokens, _telling(sentence_tokens, language))
+    return _bottom_hashes(sentence_tokens, _telling_of(lexicon.lexemes(sentence_tokens, language)))
 
 
-def _telling(tokens: Sequence[str], language: str) -> list[bool]:
-    return [value >= PASSAGE_MIN_WEIGHT for _, value in lexicon.lexemes(tokens, language)]
+def _telling_of(lexemes: Iterable[tuple[str, float]]) -> list[bool]:
+    return [value >= PASSAGE_MIN_WEIGHT for _, value in lexemes]
 
 
 def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
@@ -91,9 +98,9 @@ def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
     return [_cut(h) for h in hashes[:PASSAGE_BOTTOM]]
 
 
-def text_passage_hashes(text: Text, language: str) -> list[int]:
-    """passage_hashes of every sentence of the text, in order: the words weighed in one pass."""
-    telling = _telling(text.tokens, language)
+def text_passage_hashes(text: Text) -> list[int]:
+    """passage_hashes of every sentence of the text, in order: the words weighed once (Text.lexemes)."""
+    telling = _telling_of(text.lexemes)
     out: list[int] = []
     start = 0
     for sentence in text.sentences:
@@ -139,7 +146,7 @@ class Fingerprints:
         language = text.language
         return cls(
             simhash=simhash(text.tokens),
-            passages=_unique(text_passage_hashes(text, language)),
+            passages=_unique(text_passage_hashes(text)),
             anchors=_unique(anchor_pairs(text, language)),
             quotes=_unique(quote_hashes(text)),
         )

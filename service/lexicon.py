@@ -111,8 +111,13 @@ def _stem(token: str, language: str) -> str:
 
 def terms(tokens: Iterable[str], language: str) -> dict[str, float]:
     """Stem -> weight of the tokens (a stem weighs as its rarest form)."""
+    return terms_of(lexemes(tokens, language))
+
+
+def terms_of(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """Stem -> weight of (stem, weight) pairs (see `lexemes`), a stem weighing as its rarest form."""
     out: dict[str, float] = {}
-    for key, value in lexemes(tokens, language):
+    for key, value in pairs:
         if value > out.get(key, -1.0):
             out[key] = value
     return out

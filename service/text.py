@@ -264,6 +264,12 @@ class Text:
         """The text's language (lexicon.detect_language): fingerprints and profiles both need it."""
         return lexicon.detect_language(self.tokens)
 
+    @cached_property
+    def lexemes(self) -> list[tuple[str, float]]:
+        """The (stem, weight) of each token in the text's language: the passage fingerprints and the
+        rewording profile both read them."""
+        return lexicon.lexemes(self.tokens, self.language)
+
 
 QUOTE = re.compile(
     r"\u201c[^\u201d\n]{8,}?\u201d|\u00ab[^\u00bb\n]{8,}?\u00bb|\u201e[^\u201c\u201d\n]{8,}?[\u201c\u201d]|\"[^\"\n]{8,}?\""
