@@ -21,7 +21,8 @@ from lxml import html as lxml_html
 from service import lexicon
 from service.memo import Memo
 
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)
 
 # Lines a republisher adds around a story: bylines, ad slots, "read more", copyright and share prompts.
 # They are matched on whole lines of plain text only (HTML goes through trafilatura first).
@@ -31,12 +32,16 @@ BOILERPLATE_LINE = re.compile(
       | (?:by|par|por|von)\ [^.!?]{0,80}\|[^.!?]*          # "By Staff Reporter | Daily Courier"
       | (?:read|see)\ (?:more|also)\b.*                      # "Read more stories like this at ..."
       | (?:lire|voir)\ aussi\b.* | lea\ tambi[eé]n\b.* | mehr\ zum\ thema\b.*
-      | (?:\(c\)|©|copyright)\ .* | .*\ball\ rights\ reserved\.?
+      | (?:\(c\)|©|copyright)\ .*
       | share\ (?:this|on)\b.* | click\ here\b.* | sign\ up\b.*newsletter.*
       | related(?:\ (?:articles|stories))?:?
     )$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Also boilerplate: a line that ends so. Apart, because a pattern that starts with .* is tried at length on
+# every line; `drop_boilerplate` tries it only on lines whose last six characters hold "erved" (no letter of
+# which has another case-insensitive form, so no line it matches is missed).
+RIGHTS_RESERVED_LINE = re.compile(r".*\ball\ rights\ reserved\.?$", re.IGNORECASE)
 
 WORD = re.compile(r"\d+(?:[.,]\d+)*[^\W\d_]*|[^\W\d_][\w]*(?:['\u2019][\w]+)*")
 ELISION = re.compile(
@@ -96,15 +101,25 @@ def _without_chrome(html: str) -> Any:
 def normalise(text: str) -> str:
     """NFKC, no zero-width characters or invalid surrogates, tidy white space, paragraph breaks kept."""
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = unicodedata.normalize("NFKC", text).translate(ZERO_WIDTH)
+    text = unicodedata.normalize("NFKC", text)
+    # str.translate looks every character up in the table once the text is not all ASCII (a third of
+    # the time of cleaning a text): only a text holding one of them needs it.
+    if not text.isascii() and any(ch in text for ch in ZERO_WIDTH_CHARS):
+        text = text.translate(ZERO_WIDTH)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines).strip()
 
 
 def drop_boilerplate(text: str) -> str:
-    kept = [line for line in text.split("\n") if not BOILERPLATE_LINE.match(line.strip())]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(kept)).strip()
+    kept = "\n".join([line for line in text.split("\n") if not _is_boilerplate(line.strip())])
+    return (re.sub(r"\n{3,}", "\n\n", kept) if "\n\n\n" in kept else kept).strip()
+
+
+def _is_boilerplate(line: str) -> bool:
+    return bool(
+        BOILERPLATE_LINE.match(line) or ("erved" in line[-6:].lower() and RIGHTS_RESERVED_LINE.match(line))
+    )
 
 
 def clean_text(body: str, fmt: str = "text") -> str:
@@ -167,9 +182,10 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
             end = end_match.end()
             # The word before the stop: the last 100 characters are enough (a sentence that keeps going
             # past single letters, "a b c d. e f g.", must not make this quadratic).
-            word_before = WORD_BEFORE_STOP.search(text[max(start, end - 100) : end])
-            if word_before and end_match.group().startswith(".") and _is_abbreviation(word_before.group(1)):
-                continue
+            if end_match.group().startswith("."):
+                word_before = word_before_stop(text[max(start, end - 100) : end])
+                if word_before is not None and _is_abbreviation(word_before):
+                    continue
             if _next_letter_is_lower(text, end, line_end):
                 continue
             spans.append((start, end))
@@ -180,6 +196,35 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
             spans.append((start, line_end))
         start = line_end
     return spans
+
+
+STOPS = ".!?\u2026"
+
+
+def word_before_stop(text: str) -> str | None:
+    """WORD_BEFORE_STOP.search(text).group(1), or None: the word before a sentence's last stop.
+
+    The search tries the pattern at each of the text's characters (8 µs a sentence, most of the time of
+    splitting a text); the match it finds is the run of word characters and dots that holds the text's
+    last word character, up to the last stop directly after that character, and that run is found here
+    from the end. A text where the stop does not follow that run directly goes to the pattern.
+    """
+    last = len(text) - 1
+    while last >= 0 and not (text[last].isalnum() or text[last] == "_"):  # \w is isalnum() or "_"
+        last -= 1
+    if last >= 0:
+        first = last
+        while first > 0 and (text[first - 1].isalnum() or text[first - 1] in "._"):
+            first -= 1
+        after = last + 1
+        while after < len(text) and text[after] == ".":
+            after += 1
+        if after < len(text) and text[after] in STOPS:
+            return text[first:after]
+        if after > last + 1:  # dots after the last word character: the last of them is the stop
+            return text[first : after - 1]
+    match = WORD_BEFORE_STOP.search(text)
+    return match.group(1) if match else None
 
 
 def _is_abbreviation(word: str) -> bool:

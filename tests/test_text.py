@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from service.text import EmptyTextError, clean_text, normalise, sentences, tokens
+from service.text import (
+    WORD_BEFORE_STOP,
+    EmptyTextError,
+    clean_text,
+    normalise,
+    sentences,
+    tokens,
+    word_before_stop,
+)
 from tests.factories import HARBOUR
 
 PAGE = """<!doctype html><html><head><title>Bridge | Gazette</title>
@@ -50,6 +60,44 @@ def test_republisher_boilerplate_lines_are_dropped() -> None:
         "Read more stories like this at Metro Wire.\n(c) 2006 all rights reserved"
     )
     assert clean_text(body) == "First paragraph.\nSecond paragraph."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "All rights reserved",
+        "ALL RIGHTS RESERVED.",
+        "\u00a9 2006 Metro Wire. All rights reserved.",
+        "Metro Wire, all rights reserved",
+        "Metro Wire \u2014 All Rights Reserved",
+        "Photo: Metro Wire/all rights reserved.",
+    ],
+)
+def test_a_line_ending_all_rights_reserved_is_dropped(line: str) -> None:
+    assert clean_text(f"First paragraph.\n{line}\nSecond paragraph.") == "First paragraph.\nSecond paragraph."
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "The court reserved judgement, saying all rights reserved by the treaty stood.",
+        "Overall rights reserved",  # no word boundary before "all"
+        "All rights reserved for members.",
+        "All rights reserved..",
+    ],
+)
+def test_a_line_that_only_mentions_rights_reserved_is_kept(line: str) -> None:
+    assert line in clean_text(f"First paragraph.\n{line}")
+
+
+def test_zero_width_characters_go_from_text_that_is_otherwise_ascii_or_not() -> None:
+    assert normalise("co\u200bop") == "coop"
+    assert normalise("caf\u00e9 co\u00adop \u201cyes\u201d") == "caf\u00e9 coop \u201cyes\u201d"
+    assert normalise("caf\u00e9 \u201cno zero width\u201d") == "caf\u00e9 \u201cno zero width\u201d"
+
+
+def test_runs_of_blank_lines_shrink_to_one() -> None:
+    assert clean_text("One.\n\n\n\nAdvertisement\n\nTwo.") == "One.\n\nTwo."
 
 
 def test_whitespace_only_text_is_rejected() -> None:
@@ -116,3 +164,28 @@ def test_sentence_spans_point_into_the_text() -> None:
     for s in sentences(HARBOUR):
         assert HARBOUR[s.start : s.end].strip() == HARBOUR[s.start : s.end]
         assert tokens(HARBOUR[s.start : s.end]) == list(s.tokens)
+
+
+def test_the_word_before_a_stop_is_what_its_pattern_finds() -> None:
+    """word_before_stop finds from the end what WORD_BEFORE_STOP's search finds from the start."""
+    written = [
+        "He met Mr. Smith at 5 p.m.",
+        'It was "over."',
+        "Ask the U.S.",
+        "See fig. (3).",
+        "It ends...",
+        "Wow! ..",
+        "She said: \u201cNo.\u201d",
+        "Caf\u00e9 n\u00b0 2.",
+        "what_ever.",
+        "",
+        "...",
+    ]
+    rng = random.Random(7)
+    alphabet = "ab1.!?\u2026 \"')]:,-_\u00e9\u0301\u00b2"
+    texts = written + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 20))) for _ in range(20_000)
+    ]
+    for text in texts:
+        match = WORD_BEFORE_STOP.search(text)
+        assert word_before_stop(text) == (match.group(1) if match else None), text
