@@ -145,6 +145,8 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
         if len(token) < 3:
             continue
         key, w = memo[token]
+        if w < NAME_WEIGHT:  # neither a name nor a rare word; nor a figure, which weighs MAX_WEIGHT
+            continue
         figure = has_digit(token) is not None
         if figure or (token in proper and w >= NAME_WEIGHT):
             rank = (0, w * (1 + 0.5 * (n - 1)))
