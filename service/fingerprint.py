@@ -25,12 +25,11 @@ import xxhash
 from simhash import Simhash
 
 from service import lexicon
-from service.text import Text, names, quote_spans, shingles, tokens
+from service.text import SHINGLE, Text, names, quote_spans, shingles, tokens
 
 ALGORITHM = "fp5"  # fp5: SimHash features hashed by xxHash64, not MD5 (half the time); fp4: xxHash64
 # view hashes (fp3: BLAKE2b, 5x slower), passages of telling shingles only
 BITS = 64
-SHINGLE = 3
 PASSAGE_MIN_TOKENS = 6
 PASSAGE_BOTTOM = 2
 # A passage hash comes from a shingle with at least one word this telling (lexicon.weight, 0-6): shingles
@@ -53,7 +52,11 @@ def hash64(value: str) -> int:
 def simhash(tokens: Sequence[str]) -> int:
     """64-bit SimHash of a token sequence over weighted word 3-shingles (a shingle weighs as often as it
     occurs, up to the package's cut-off)."""
-    features = shingles(tokens)
+    return simhash_of(shingles(tokens))
+
+
+def simhash_of(features: Sequence[str]) -> int:
+    """64-bit SimHash of a text's word 3-shingles, in order (`shingles`; Text.shingles)."""
     if not features:
         return 0
     # Each shingle is hashed by xxHash64 (8 bytes, C), not the package's default MD5: half the time of
@@ -86,12 +89,17 @@ def _telling_of(lexemes: Iterable[tuple[str, float]]) -> list[bool]:
 
 def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
     """The passage hashes of a sentence of PASSAGE_MIN_TOKENS or more, `telling[i]` whether token i is."""
-    join, digest = " ".join, xxhash.xxh64_intdigest
-    # Shingle i (tokens i, i+1, i+2) is kept when one of its three words is telling.
+    return _bottom_of(shingles(tokens), telling)
+
+
+def _bottom_of(sentence_shingles: Sequence[str], telling: Sequence[bool]) -> list[int]:
+    """The passage hashes of a sentence of PASSAGE_MIN_TOKENS or more from its word 3-shingles, in
+    order: shingle i (tokens i, i+1, i+2) is kept when one of its three words is telling."""
+    digest = xxhash.xxh64_intdigest
     hashes = sorted(
         {
-            digest(join(tokens[i : i + SHINGLE]))
-            for i in range(len(tokens) - SHINGLE + 1)
+            digest(shingle)
+            for i, shingle in enumerate(sentence_shingles)
             if telling[i] or telling[i + 1] or telling[i + 2]
         }
     )
@@ -99,15 +107,15 @@ def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
 
 
 def text_passage_hashes(text: Text) -> list[int]:
-    """passage_hashes of every sentence of the text, in order: the words weighed once (Text.lexemes)."""
+    """passage_hashes of every sentence of the text, in order: the words weighed once (Text.lexemes),
+    the shingles joined once (Text.shingles, whose window at a sentence's first token is its first)."""
     telling = _telling_of(text.lexemes)
+    whole = text.shingles
     out: list[int] = []
-    start = 0
-    for sentence in text.sentences:
+    for sentence, start in zip(text.sentences, text.sentence_starts, strict=True):
         end = start + len(sentence.tokens)
         if end - start >= PASSAGE_MIN_TOKENS:
-            out += _bottom_hashes(sentence.tokens, telling[start:end])
-        start = end
+            out += _bottom_of(whole[start : end - SHINGLE + 1], telling[start:end])
     return out
 
 
@@ -145,7 +153,7 @@ class Fingerprints:
     def of(cls, text: Text) -> Fingerprints:
         language = text.language
         return cls(
-            simhash=simhash(text.tokens),
+            simhash=simhash_of(text.shingles),
             passages=_unique(text_passage_hashes(text)),
             anchors=_unique(anchor_pairs(text, language)),
             quotes=_unique(quote_hashes(text)),

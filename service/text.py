@@ -257,7 +257,10 @@ def _sentences_and_words(text: str) -> list[tuple[Sentence, list[str]]]:
     return out
 
 
-def shingles(words: Sequence[str], size: int = 3) -> list[str]:
+SHINGLE = 3
+
+
+def shingles(words: Sequence[str], size: int = SHINGLE) -> list[str]:
     """Word n-grams; a text shorter than n is one shingle."""
     if len(words) <= size:
         return [" ".join(words)] if words else []
@@ -271,14 +274,35 @@ class Text:
     text: str
 
     @cached_property
+    def shingles(self) -> list[str]:
+        """Word 3-shingles of the whole text, in order: shingle i is tokens i, i+1 and i+2."""
+        return shingles(self.tokens)
+
+    @cached_property
     def shingle_set(self) -> set[str]:
         """Word 3-shingles of the whole text."""
-        return set(shingles(self.tokens))
+        return set(self.shingles)
+
+    @cached_property
+    def sentence_starts(self) -> list[int]:
+        """The position in `tokens` of each sentence's first token."""
+        starts, at = [], 0
+        for sentence in self.sentences:
+            starts.append(at)
+            at += len(sentence.tokens)
+        return starts
 
     @cached_property
     def sentence_shingles(self) -> list[set[str]]:
-        """Word 3-shingles of each sentence."""
-        return [set(shingles(s.tokens)) for s in self.sentences]
+        """Word 3-shingles of each sentence: of the whole text's, those inside it (a sentence of three
+        tokens or fewer is one shingle, as `shingles` makes it)."""
+        whole = self.shingles
+        return [
+            set(whole[start : start + len(s.tokens) - 2])
+            if len(s.tokens) > SHINGLE
+            else set(shingles(s.tokens))
+            for s, start in zip(self.sentences, self.sentence_starts, strict=True)
+        ]
 
     @cached_property
     def shingle_sentences(self) -> dict[str, tuple[int, ...]]:

@@ -9,9 +9,11 @@ import pytest
 from service.text import (
     WORD_BEFORE_STOP,
     EmptyTextError,
+    Text,
     clean_text,
     normalise,
     sentences,
+    shingles,
     tokens,
     word_before_stop,
 )
@@ -189,3 +191,12 @@ def test_the_word_before_a_stop_is_what_its_pattern_finds() -> None:
     for text in texts:
         match = WORD_BEFORE_STOP.search(text)
         assert word_before_stop(text) == (match.group(1) if match else None), text
+
+
+def test_a_texts_shingles_are_its_sentences_shingles_and_those_across_them() -> None:
+    text = Text(clean_text("Stop. Two words. The harbour bridge closed on Monday. Rain fell hard. Fog rolled in again."))
+    assert text.shingles == shingles(text.tokens)
+    assert text.shingle_set == set(shingles(text.tokens))
+    assert text.sentence_shingles == [set(shingles(s.tokens)) for s in text.sentences]
+    assert [len(s.tokens) for s in text.sentences] == [1, 2, 6, 3, 4]
+    assert text.sentence_starts == [0, 1, 3, 9, 12]
