@@ -88,8 +88,8 @@ def init_app(app: Flask, hsts: bool = False) -> None:
         seconds = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule is not None else UNMATCHED
         metrics.observe(endpoint, request.method, response.status_code, seconds)
-        if response.status_code in (200, 201) and response.mimetype == "application/json":
-            metrics.count_verdicts(verdicts_in(request.endpoint, response.get_json(silent=True)))
+        if response.status_code in (200, 201) and (body := g.get("answer")) is not None:
+            metrics.count_verdicts(verdicts_in(request.endpoint, body))
         _log_access(response, seconds)
         return response
 

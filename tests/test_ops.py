@@ -290,14 +290,18 @@ def test_metrics_count_verdicts_and_indexed_articles(client: Any) -> None:
     original = make_article(published_at="2025-03-01T09:00:00Z")
     copy = make_article(published_at="2025-03-02T09:00:00Z")
     assert client.post("/v1/articles", json=original).status_code == 201
-    assert client.post("/v1/articles", json=copy).status_code == 201
+    stored = client.post("/v1/articles", json=copy)
+    assert stored.status_code == 201
     assert client.post("/v1/provenance", json={"body": HARBOUR}).status_code == 200
     batch = [make_article(published_at="2025-03-03T09:00:00Z"), {"body": " "}]
     assert client.post("/v1/articles:batch", json=batch).status_code == 200
+    assert client.get(f"{stored.headers['Location']}/provenance").status_code == 200
+    assert client.get("/v1/articles/no-such-article/provenance").status_code == 404
     found = scrape(client)
     verdicts = "provenance_verdicts_total"
     assert sample(found, verdicts, verdict="none") == 1  # the original
-    assert sample(found, verdicts, verdict="duplicate") == 3  # the copy, the query, the batch's copy
+    # the copy, the query, the batch's copy, the copy's stored provenance
+    assert sample(found, verdicts, verdict="duplicate") == 4
     assert sample(found, "provenance_articles_indexed") == 3
 
 

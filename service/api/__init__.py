@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import current_app, request
+from flask import Response, current_app, g, jsonify, request
 from marshmallow import Schema
 
 from service.core import ProvenanceService
@@ -14,6 +14,13 @@ from service.errors import ProblemError
 
 def service() -> ProvenanceService:
     return current_app.extensions["provenance"]
+
+
+def answer(body: dict[str, Any]) -> Response:
+    """The JSON response of a view whose body carries verdicts: the body is kept for the metrics hook
+    (service/observability.py), which counts them without parsing the response again."""
+    g.answer = body
+    return jsonify(body)
 
 
 def load_json(schema: Schema) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from schemas import ArticleIn, ArticleOut, ArticleSubmitted, StoredProvenanceOut
 from schemas.fields import validate_id
-from service.api import load_json, service
+from service.api import answer, load_json, service
 from service.errors import not_found
 
 bp = Blueprint("articles", __name__, url_prefix="/v1/articles")
@@ -37,15 +37,15 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     result = service().submit(load_json(article_in))
     body = article_submitted.dump({"article": result.article, "provenance": result.provenance})
     location = f"/v1/articles/{quote(result.article.id, safe='/:~._-')}"
-    return jsonify(body), 201 if result.created else 200, {"Location": location}
+    return answer(body), 201 if result.created else 200, {"Location": location}
 
 
 @bp.get("/<path:article_id>/provenance", **BY_ID)
 def provenance(article_id: str) -> Response:
     """The stored article's provenance against articles published before it."""
-    article, answer, derivatives = service().stored_provenance(known_id(article_id))
-    return jsonify(
-        stored_provenance_out.dump({"id": article.id, "provenance": answer, "derivatives": derivatives})
+    article, found, derivatives = service().stored_provenance(known_id(article_id))
+    return answer(
+        stored_provenance_out.dump({"id": article.id, "provenance": found, "derivatives": derivatives})
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 
 from schemas import ArticleIn, ArticleSubmitted
-from service.api import service
+from service.api import answer, service
 from service.errors import PROBLEM_TYPE, SURROGATE, ProblemError, field_messages
 
 bp = Blueprint("batch", __name__, url_prefix="/v1")
@@ -36,7 +36,7 @@ def submit_batch() -> Response:
         counts[
             "created" if result["status"] == 201 else "existing" if result["status"] == 200 else "failed"
         ] += 1
-    return jsonify({"items": results, **counts})
+    return answer({"items": results, **counts})
 
 
 def _submit_one(index: int, raw: Any, most_bytes: int) -> dict[str, Any]:
