@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from service.align import Profile, Rewording, containment, reworded
-from service.text import Text, quote_spans, tokens
+from service.text import Text, tokens
 from service.thresholds import Thresholds
 
 WHOLE = ("duplicate", "near_duplicate", "rewrite")
@@ -85,15 +85,15 @@ def shared_quotes(query: Text, match: Text) -> list[str]:
     """Quoted speech of the query that the match has word for word."""
     haystack = f" {' '.join(match.tokens)} "
     found = []
-    for start, end in quote_spans(query.text):
-        if f" {' '.join(tokens(query.text[start:end]))} " in haystack:
-            found.append(query.text[start:end])
+    for quote in query.quotes:
+        if f" {' '.join(quote.tokens)} " in haystack:
+            found.append(query.text[quote.start : quote.end])
     return found
 
 
 def _quoted_tokens(text: Text) -> list[int]:
     """Per sentence, how many of its tokens lie inside quoted speech."""
-    spans = quote_spans(text.text)
+    spans = [(quote.start, quote.end) for quote in text.quotes]
     return [
         sum(
             len(tokens(text.text[max(s.start, a) : min(s.end, b)]))

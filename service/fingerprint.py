@@ -25,7 +25,7 @@ import xxhash
 from simhash import Simhash
 
 from service import lexicon
-from service.text import SHINGLE, Text, names, quote_spans, shingles, tokens
+from service.text import SHINGLE, Text, names, shingles
 
 ALGORITHM = "fp5"  # fp5: SimHash features hashed by xxHash64, not MD5 (half the time); fp4: xxHash64
 # view hashes (fp3: BLAKE2b, 5x slower), passages of telling shingles only
@@ -133,7 +133,7 @@ def anchor_pairs(text: Text, language: str) -> list[int]:
 
 
 def quote_hashes(text: Text) -> list[int]:
-    return [_cut(hash64(" ".join(tokens(text.text[a:b])))) for a, b in quote_spans(text.text)]
+    return [_cut(hash64(" ".join(quote.tokens))) for quote in text.quotes]
 
 
 def _cut(value: int) -> int:

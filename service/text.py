@@ -329,6 +329,11 @@ class Text:
         return [tok for s in self.sentences for tok in s.tokens]
 
     @cached_property
+    def quotes(self) -> list[Quote]:
+        """Its quoted speech of four words or more: the quote fingerprints and verification read it."""
+        return quotes(self.text)
+
+    @cached_property
     def language(self) -> str:
         """The text's language (lexicon.detect_language): fingerprints and profiles both need it."""
         return lexicon.detect_language(self.tokens)
@@ -346,9 +351,23 @@ QUOTE = re.compile(
 QUOTE_MIN_TOKENS = 4
 
 
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of quoted speech ("...", “...”, « ... », „...“) of four words or more."""
-    return [m.span() for m in QUOTE.finditer(text) if len(tokens(m.group())) >= QUOTE_MIN_TOKENS]
+@dataclass(frozen=True)
+class Quote:
+    """Quoted speech in a text: its character span and its tokens."""
+
+    start: int
+    end: int
+    tokens: tuple[str, ...]
+
+
+def quotes(text: str) -> list[Quote]:
+    """Quoted speech ("...", “...”, « ... », „...“) of four words or more."""
+    found = []
+    for m in QUOTE.finditer(text):
+        words = tuple(tokens(m.group()))
+        if len(words) >= QUOTE_MIN_TOKENS:
+            found.append(Quote(*m.span(), words))
+    return found
 
 
 def names(text: Text) -> set[str]:
