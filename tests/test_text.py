@@ -194,7 +194,8 @@ def test_the_word_before_a_stop_is_what_its_pattern_finds() -> None:
 
 
 def test_a_texts_shingles_are_its_sentences_shingles_and_those_across_them() -> None:
-    text = Text(clean_text("Stop. Two words. The harbour bridge closed on Monday. Rain fell hard. Fog rolled in again."))
+    body = "Stop. Two words. The harbour bridge closed on Monday. Rain fell hard. Fog rolled in again."
+    text = Text(clean_text(body))
     assert text.shingles == shingles(text.tokens)
     assert text.shingle_set == set(shingles(text.tokens))
     assert text.sentence_shingles == [set(shingles(s.tokens)) for s in text.sentences]
