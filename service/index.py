@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import struct
 import threading
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, cast
 
 import redis
+from zlib_ng import zlib_ng
 
 from service import scripts
 from service.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
@@ -116,7 +116,7 @@ class Article:
             "algo": self.algorithm,
             "text": self.text,
         }
-        compressor = zlib.compressobj(6, zdict=ZDICT)
+        compressor = zlib_ng.compressobj(6, zdict=ZDICT)
         payload = json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
         body = compressor.compress(payload) + compressor.flush()
         sig = self.signature
@@ -129,7 +129,7 @@ class Article:
     def from_record(cls, raw: bytes, ref: Ref | None = None, lineage: bytes | None = None) -> Article:
         signature, fps, body = _split(raw)
         fingerprints = Fingerprints.unpack(fps)
-        decompressor = zlib.decompressobj(zdict=ZDICT)
+        decompressor = zlib_ng.decompressobj(zdict=ZDICT)
         fields: dict[str, Any] = json.loads(decompressor.decompress(body) + decompressor.flush())
         article = cls(
             id=fields["id"],

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime
 
 import pytest
 import redis as redis_lib
 
 from service.fingerprint import Fingerprints
-from service.index import MEMBER, Article, Conflict, Index, simhash_blocks
+from service.index import MEMBER, ZDICT, Article, Conflict, Index, _split, simhash_blocks
 from service.keys import Keys
 
 
@@ -187,3 +188,20 @@ def test_an_entry_keeps_its_earliest_articles_up_to_its_cap_whatever_else_its_bu
     kept = {MEMBER.unpack(m)[0] for m in redis.zrangebyscore(entry.key, entry.rest, entry.rest)}
     assert kept == {ref.number for i in range(64) if (ref := index.ref_of(f"a{i}")) is not None}
     assert len(kept) == 64
+
+
+def test_a_record_reads_back_whichever_zlib_wrote_it() -> None:
+    """Records are compressed by zlib-ng; stores written with the standard library's zlib read the same,
+    and the standard library reads what zlib-ng writes (one format, one preset dictionary)."""
+    stored = article("wire/1", 0x1234, (5, 6))
+    stored.text = "The bridge closed on Monday, the council said. \u201cIt is unsafe,\u201d she said. " * 20
+    record = stored.record()
+    *_, body = _split(record)
+    plain = zlib.decompressobj(zdict=ZDICT)
+    payload = plain.decompress(body) + plain.flush()
+    standard = zlib.compressobj(6, zdict=ZDICT)
+    written_before = record[: len(record) - len(body)] + standard.compress(payload) + standard.flush()
+    for raw in (record, written_before):
+        read = Article.from_record(raw)
+        assert (read.id, read.text, read.fingerprints) == (stored.id, stored.text, stored.fingerprints)
+        assert read.published_at == stored.published_at
