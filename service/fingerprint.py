@@ -25,7 +25,7 @@ import xxhash
 from simhash import Simhash
 
 from service import lexicon
-from service.text import SHINGLE, Text, names, shingles
+from service.text import Text, names, shingles
 
 ALGORITHM = "fp5"  # fp5: SimHash features hashed by xxHash64, not MD5 (half the time); fp4: xxHash64
 # view hashes (fp3: BLAKE2b, 5x slower), passages of telling shingles only
@@ -80,16 +80,11 @@ def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAU
     VIEW_BITS; none for short sentences."""
     if len(sentence_tokens) < PASSAGE_MIN_TOKENS:
         return []
-    return _bottom_hashes(sentence_tokens, _telling_of(lexicon.lexemes(sentence_tokens, language)))
+    return _bottom_of(shingles(sentence_tokens), _telling_of(lexicon.lexemes(sentence_tokens, language)))
 
 
 def _telling_of(lexemes: Iterable[tuple[str, float]]) -> list[bool]:
     return [value >= PASSAGE_MIN_WEIGHT for _, value in lexemes]
-
-
-def _bottom_hashes(tokens: Sequence[str], telling: Sequence[bool]) -> list[int]:
-    """The passage hashes of a sentence of PASSAGE_MIN_TOKENS or more, `telling[i]` whether token i is."""
-    return _bottom_of(shingles(tokens), telling)
 
 
 def _bottom_of(sentence_shingles: Sequence[str], telling: Sequence[bool]) -> list[int]:
@@ -108,14 +103,14 @@ def _bottom_of(sentence_shingles: Sequence[str], telling: Sequence[bool]) -> lis
 
 def text_passage_hashes(text: Text) -> list[int]:
     """passage_hashes of every sentence of the text, in order: the words weighed once (Text.lexemes),
-    the shingles joined once (Text.shingles, whose window at a sentence's first token is its first)."""
+    the shingles joined once (Text.sentence_shingle_lists)."""
     telling = _telling_of(text.lexemes)
-    whole = text.shingles
     out: list[int] = []
-    for sentence, start in zip(text.sentences, text.sentence_starts, strict=True):
-        end = start + len(sentence.tokens)
-        if end - start >= PASSAGE_MIN_TOKENS:
-            out += _bottom_of(whole[start : end - SHINGLE + 1], telling[start:end])
+    for sentence, start, own in zip(
+        text.sentences, text.sentence_starts, text.sentence_shingle_lists, strict=True
+    ):
+        if len(sentence.tokens) >= PASSAGE_MIN_TOKENS:
+            out += _bottom_of(own, telling[start : start + len(sentence.tokens)])
     return out
 
 

@@ -148,7 +148,7 @@ def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[st
         if w < NAME_WEIGHT:  # neither a name nor a rare word; nor a figure, which weighs MAX_WEIGHT
             continue
         figure = has_digit(token) is not None
-        if figure or (token in proper and w >= NAME_WEIGHT):
+        if figure or token in proper:
             rank = (0, w * (1 + 0.5 * (n - 1)))
         elif w >= ANCHOR_WEIGHT:
             rank = (1, w * (1 + 0.5 * (n - 1)))

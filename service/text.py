@@ -293,16 +293,20 @@ class Text:
         return starts
 
     @cached_property
+    def sentence_shingle_lists(self) -> list[list[str]]:
+        """Word 3-shingles of each sentence, in order: of the whole text's, those inside it (a sentence of
+        three tokens or fewer is one shingle, as `shingles` makes it)."""
+        whole, out = self.shingles, []
+        for sentence, start in zip(self.sentences, self.sentence_starts, strict=True):
+            words = sentence.tokens
+            inside = whole[start : start + len(words) - SHINGLE + 1]
+            out.append(inside if len(words) > SHINGLE else shingles(words))
+        return out
+
+    @cached_property
     def sentence_shingles(self) -> list[set[str]]:
-        """Word 3-shingles of each sentence: of the whole text's, those inside it (a sentence of three
-        tokens or fewer is one shingle, as `shingles` makes it)."""
-        whole = self.shingles
-        return [
-            set(whole[start : start + len(s.tokens) - 2])
-            if len(s.tokens) > SHINGLE
-            else set(shingles(s.tokens))
-            for s, start in zip(self.sentences, self.sentence_starts, strict=True)
-        ]
+        """Word 3-shingles of each sentence."""
+        return [set(own) for own in self.sentence_shingle_lists]
 
     @cached_property
     def shingle_sentences(self) -> dict[str, tuple[int, ...]]:

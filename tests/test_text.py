@@ -199,5 +199,6 @@ def test_a_texts_shingles_are_its_sentences_shingles_and_those_across_them() -> 
     assert text.shingles == shingles(text.tokens)
     assert text.shingle_set == set(shingles(text.tokens))
     assert text.sentence_shingles == [set(shingles(s.tokens)) for s in text.sentences]
+    assert text.sentence_shingle_lists == [shingles(s.tokens) for s in text.sentences]
     assert [len(s.tokens) for s in text.sentences] == [1, 2, 6, 3, 4]
     assert text.sentence_starts == [0, 1, 3, 9, 12]
