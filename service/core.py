@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,13 +16,11 @@ from service.align import Profile, signature
 from service.config import Config
 from service.errors import ProblemError, not_found
 from service.fingerprint import ALGORITHM, Fingerprints
-from service.index import Article, Conflict, Index
+from service.index import Article, Command, Conflict, Index
 from service.keys import Keys
 from service.lineage import Lineage
 from service.provenance import Provenance, Query, Tracer
 from service.text import EmptyTextError, Text, clean_text
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -59,20 +56,18 @@ class ProvenanceService:
             )
         return Text(text)
 
-    def fingerprints(self, text: Text) -> Fingerprints:
+    def fingerprints(self, text: Text) -> tuple[Fingerprints, tuple[Command, ...]]:
         """The fingerprints of a text asked about, from the cache (keyed by content hash and algorithm)
-        when there, else computed and kept for PROVENANCE_FINGERPRINT_CACHE_TTL: a CMS checks a draft
-        several times, then submits it."""
+        when there, else computed, with the command that keeps them for PROVENANCE_FINGERPRINT_CACHE_TTL:
+        a CMS checks a draft several times, then submits it. The caller sends that command with its
+        lookup (Query.along), not in a round trip of its own; Redis refusing it (full: OOM, unable to
+        persist, read-only) is logged, and the query still answered."""
         key = self._cache_key(text)
         cached = cast(bytes | None, self.redis.get(key))
         if cached:
-            return Fingerprints.unpack(cached)
+            return Fingerprints.unpack(cached), ()
         fingerprints = Fingerprints.of(text)
-        try:
-            self.redis.set(key, fingerprints.pack(), ex=self.config.fingerprint_cache_ttl)
-        except redis.ResponseError as err:  # full (OOM), unable to persist or read-only: still answer
-            log.warning("fingerprint cache not written: %s", err)
-        return fingerprints
+        return fingerprints, (("SET", key, fingerprints.pack(), "EX", self.config.fingerprint_cache_ttl),)
 
     def _cache_key(self, text: Text) -> str:
         return self.keys.fingerprint_cache(ALGORITHM, hashlib.sha256(text.text.encode("utf-8")).hexdigest())
@@ -178,9 +173,14 @@ class ProvenanceService:
     def trace(self, data: dict[str, Any]) -> Provenance:
         """Where a text came from, without storing it."""
         text = self.prepare(data["body"], data["format"])
+        fingerprints, cache_write = self.fingerprints(text)
         return self.tracer.trace(
             Query(
-                text, self.fingerprints(text), published_before=data.get("published_at"), limit=data["limit"]
+                text,
+                fingerprints,
+                published_before=data.get("published_at"),
+                limit=data["limit"],
+                along=cache_write,
             )
         )
 

@@ -10,10 +10,11 @@ articles indexed.
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -26,6 +27,11 @@ from zlib_ng import zlib_ng
 from service import scripts
 from service.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
 from service.keys import Keys
+
+log = logging.getLogger(__name__)
+
+# A Redis command as redis-py's execute_command takes it: its name, then its arguments.
+Command = tuple[Any, ...]
 
 SIMHASH_BLOCKS = 4
 BLOCK_BITS = BITS // SIMHASH_BLOCKS
@@ -439,16 +445,35 @@ class Index:
             pipe.getrange(self.keys.doc(ref.partition, ref.number), 0, SIGNATURE_READ - 1)
         return {ref: _signature(raw) for ref, raw in zip(refs, pipe.execute(), strict=True) if raw}
 
-    def _per_partition(self, script: Any, calls: list[tuple[list[str], list[Any]]]) -> list[Any]:
+    def _per_partition(
+        self, script: Any, calls: list[tuple[list[str], list[Any]]], along: Sequence[Command] = ()
+    ) -> list[Any]:
         """Run a registered script once per partition (keys of one hash tag each), all in one round
-        trip: EVAL in a pipeline, so that a cluster node that never saw the script still runs it."""
-        if len(calls) == 1:
+        trip: EVAL in a pipeline, so that a cluster node that never saw the script still runs it.
+        `along`: other commands sent in the same round trip (see `candidates`)."""
+        if len(calls) == 1 and not along:
             keys, args = calls[0]
             return [script(keys=keys, args=args)]
         pipe = self.redis.pipeline(transaction=False)
         for keys, args in calls:
-            pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
-        return cast(list[Any], pipe.execute())
+            if len(calls) == 1:  # one Redis: the script is loaded there, and reloaded below if it was not
+                pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            else:
+                pipe.execute_command("EVAL", script.script, len(keys), *keys, *args)
+        for command in along:
+            pipe.execute_command(*command)
+        replies = pipe.execute(raise_on_error=False)
+        for command, reply in zip(along, replies[len(calls) :], strict=True):
+            if isinstance(reply, Exception):
+                log.warning("%s sent with a lookup was refused: %s", command[0], reply)
+        answers = []
+        for (keys, args), reply in zip(calls, replies, strict=False):
+            if isinstance(reply, redis.exceptions.NoScriptError):  # flushed, or a Redis restarted empty
+                reply = script(keys=keys, args=args)
+            elif isinstance(reply, Exception):
+                raise reply
+            answers.append(reply)
+        return answers
 
     def candidates(
         self,
@@ -462,6 +487,7 @@ class Index:
         near_bits: int = -1,
         least: int = 0,
         sure_passages: int = 0,
+        along: Sequence[Command] = (),
     ) -> Candidates:
         """The articles sharing most with the text, with their metadata: one lookup script per partition,
         all in one round trip. Ranked as service/provenance.py ranks them: a SimHash within `near_bits`
@@ -471,7 +497,10 @@ class Index:
         best `later` published after it. `caps` bounds, per view, how many articles one entry yields (the
         earliest stored); a passage entry of more than `stock` articles counts as "stock", and yields
         caps["stock"] articles at most. The word signatures of the candidates neither near nor sharing a
-        quote or `sure_passages` passages come with them."""
+        quote or `sure_passages` passages come with them.
+
+        `along`: Redis commands the caller would otherwise send in a round trip of its own (a query's
+        fingerprint cache write), sent with the lookup; one that Redis refuses is logged, not raised."""
         caps, weights = caps or {}, weights or dict.fromkeys(COUNTED, 1)
         weighted = [weights[view] for view in COUNTED]
         stock_here = -(-stock // self.keys.partitions)  # a partition holds its share of the articles
@@ -492,7 +521,7 @@ class Index:
             args += [self.keys.doc_prefix(partition), sure_passages, SIGNATURE_READ]
             args += [self.keys.entries_prefix(partition), entries, *view_caps]
             calls.append(([self.keys.count(partition)], args))
-        answers = self._per_partition(self._lookup, calls)
+        answers = self._per_partition(self._lookup, calls, along)
         rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
         if len(answers) > 1:  # each partition sent its best of both quotas: keep the best of all
             rows = _best_rows(rows, weighted, text, near_bits, limit, most, later)

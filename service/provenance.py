@@ -15,7 +15,7 @@ from datetime import datetime
 from service.align import Profile, containment_bounds
 from service.compare import WHOLE, Comparison, Passage, compare
 from service.fingerprint import Fingerprints, hamming
-from service.index import Article, Candidates, Index, Ref
+from service.index import Article, Candidates, Command, Index, Ref
 from service.text import Text
 from service.thresholds import Thresholds
 
@@ -56,6 +56,8 @@ class Query:
     exclude: str | None = None
     limit: int = 10
     profile: Profile | None = None  # made when first needed, unless the caller has one
+    # Redis commands to send in the round trip of the text's first lookup (its fingerprint cache write)
+    along: tuple[Command, ...] = ()
 
     def profiled(self) -> Profile:
         if self.profile is None:
@@ -80,7 +82,9 @@ class Tracer:
         `later_than` that share fingerprints with it (those it may be the original of)."""
         cutoff = query.published_before.timestamp() if query.published_before else None
         # For a submission, the best later candidates too: they tell whether a backfill lookup is needed.
-        found = self._candidates(query, cutoff, later=0 if later_than is None else self.limits.max_verified)
+        found = self._candidates(
+            query, cutoff, later=0 if later_than is None else self.limits.max_verified, along=query.along
+        )
         earlier = {r: v for r, v in found.published.items() if cutoff is None or v[0] <= cutoff}
         candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
         later: list[Ref] = []
@@ -148,7 +152,14 @@ class Tracer:
 
     # ------------------------------------------------------------ candidates
 
-    def _candidates(self, query: Query, cutoff: float | None, later: int, wide: bool = False) -> Candidates:
+    def _candidates(
+        self,
+        query: Query,
+        cutoff: float | None,
+        later: int,
+        wide: bool = False,
+        along: tuple[Command, ...] = (),
+    ) -> Candidates:
         """The candidates the ranking puts first: `max_verified` published at or before `cutoff` (none
         with `wide`) and `later` published after it; an anchor pair or a stock phrase yields only a few
         articles, unless `wide` (looking for the later articles a newcomer may be the original of)."""
@@ -163,6 +174,7 @@ class Tracer:
             near_bits=self.limits.simhash_max_bits,
             least=self.limits.min_candidate_evidence,
             sure_passages=self.limits.verify_min_passages,
+            along=along,
         )
 
     def _caps(self, wide: bool) -> dict[str, int]:

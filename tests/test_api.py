@@ -152,6 +152,17 @@ def test_provenance_query_names_the_original_with_score_and_evidence(client: Any
     assert HARBOUR[first["query_start"] : first["query_end"]].startswith("The city council voted")
 
 
+def test_a_query_caches_its_fingerprints_for_the_cache_ttl_and_is_answered_the_same_from_them(
+    client: Any, redis: Any, key_prefix: str
+) -> None:
+    client.post("/v1/articles", json=make_article(id="wire/harbour"))
+    first = client.post("/v1/provenance", json={"body": HARBOUR}).get_json()
+    cached = list(redis.scan_iter(match=f"{key_prefix}:*:fpc:*"))
+    assert len(cached) == 1 and 0 < redis.ttl(cached[0]) <= 3600  # PROVENANCE_FINGERPRINT_CACHE_TTL
+    assert client.post("/v1/provenance", json={"body": HARBOUR}).get_json() == first
+    assert first["original"]["id"] == "wire/harbour"
+
+
 def test_provenance_of_unrelated_text_is_none(client: Any) -> None:
     client.post("/v1/articles", json=make_article())
     answer = client.post("/v1/provenance", json={"body": ORCHESTRA}).get_json()

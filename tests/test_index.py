@@ -132,6 +132,39 @@ def test_the_lookup_returns_the_best_shortlist_with_metadata(index: Index) -> No
     assert found.published[index.ref_of("m5")][1] == 5 * 0x1111
 
 
+@pytest.mark.parametrize("partitions", [1, 2])
+def test_commands_sent_with_a_lookup_are_run_and_one_redis_refuses_is_only_logged(
+    redis: redis_lib.Redis, key_prefix: str, partitions: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A query's cache write rides in its lookup's round trip (`along`): it is run, and Redis refusing
+    it (here: INCR of a list) leaves the lookup's answer whole."""
+    index = Index(redis, Keys(key_prefix, partitions=partitions))
+    index.add(article("a", 0x0F0F_F0F0_1234_ABCD, passages=(42,)))
+    kept, wrong_type = f"{key_prefix}:along:kept", f"{key_prefix}:along:list"
+    redis.rpush(wrong_type, "x")
+    found = index.candidates(
+        Fingerprints(0x0F0F_F0F0_1234_ABCD, (42,)),
+        along=[("SET", kept, b"value", "EX", 60), ("INCR", wrong_type)],
+    )
+    assert set(found.published) == set(found.passages) == {index.ref_of("a")}
+    assert redis.get(kept) == b"value" and 0 < redis.ttl(kept) <= 60
+    assert "INCR sent with a lookup was refused" in caplog.text
+
+
+def test_a_lookup_with_commands_along_loads_its_script_where_redis_lacks_it(
+    redis: redis_lib.Redis, key_prefix: str
+) -> None:
+    """With one partition the lookup goes as EVALSHA; a Redis that lost its scripts (SCRIPT FLUSH, a
+    restart) answers NOSCRIPT, and the script is loaded and run again rather than the query failing."""
+    index = Index(redis, Keys(key_prefix, partitions=1))
+    index.add(article("a", 0x0F0F_F0F0_1234_ABCD, passages=(42,)))
+    index._lookup.sha = "0" * 40  # what Redis does not hold, as after a flush (not done here: shared)
+    kept = f"{key_prefix}:along:kept"
+    found = index.candidates(Fingerprints(0x0F0F_F0F0_1234_ABCD, (42,)), along=[("SET", kept, b"value")])
+    assert set(found.published) == {index.ref_of("a")}
+    assert redis.get(kept) == b"value"
+
+
 @pytest.mark.parametrize("partitions", [1, 3])
 def test_the_lookup_ranks_near_simhashes_first_then_evidence_and_fills_both_quotas(
     redis: redis_lib.Redis, key_prefix: str, partitions: int
