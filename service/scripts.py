@@ -175,11 +175,13 @@ for pos = 1, #packed, 10 do
   local view, bucket, rest = struct.unpack('>BI4I4', packed, pos)
   local cap = tonumber(ARGV[20 + view])
   local key = bucket_prefix .. codes[view] .. string.format('%x', bucket)
-  -- The earliest stored first (members sort by article number): a passage's stock + 1, to tell a stock
-  -- phrase, else the entry's cap.
+  -- The earliest stored first (members sort by article number): the entry's cap; for a passage, stock + 1
+  -- to tell a stock phrase, and no more than a stock phrase yields (an entry of at most `stock` articles
+  -- is read whole): reading up to the cap (500) of a phrase that yields 32 made a lookup's cost grow
+  -- with the index.
   local most = cap
   if view == 2 then
-    most = math.max(cap, stock + 1)
+    most = math.max(stock + 1, math.min(cap, stock_cap))
   end
   local found = redis.call('ZRANGEBYSCORE', key, rest, rest, 'LIMIT', 0, most)
   if view == 2 and #found > stock then
