@@ -698,8 +698,11 @@ def measure_service(
         log(f"service: {len(queries)} queries with {args.clients} clients")
         report["queries"] = service_queries(args, queries, base_url)
         if args.latency_queries and ingest["articles"]:
-            # Other texts than the loaded phase's: those are in the fingerprint cache now.
-            alone = model.queries(args.seed + 1, ingest["articles"], args.latency_queries)
+            # Other texts than the loaded phase's (those are in the fingerprint cache now), of the same
+            # kinds: edited copies of indexed articles and fresh texts. (Before 2026-12-06 this drew them
+            # from the stream of seed + 1, whose "copies" were of articles never indexed: every text of
+            # this phase was fresh, and the one-client figures left verification out.)
+            alone = model.queries(args.seed, ingest["articles"], args.latency_queries, round=1)
             log(f"service: {len(alone)} queries from one client (the service otherwise idle)")
             report["latency"] = service_queries(
                 argparse.Namespace(**{**vars(args), "clients": 1}), alone, base_url

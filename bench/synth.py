@@ -226,15 +226,15 @@ class Model:
         title = self.headline(rng)
         return {"id": article_id(k), "title": title, "body": self.body(rng), "published_at": published_at(k)}
 
-    def fresh(self, seed: int, k: int) -> dict[str, str]:
+    def fresh(self, seed: int, k: int, round: int = 0) -> dict[str, str]:
         """A new article from the same model, never among the indexed ones."""
-        rng = _rng(seed, FRESH, k)
+        rng = _rng(seed, FRESH, round << 32 | k)
         title = self.headline(rng)
         return {"id": fresh_id(k), "title": title, "body": self.body(rng)}
 
-    def edited(self, seed: int, article: dict[str, str], k: int) -> str:
+    def edited(self, seed: int, article: dict[str, str], k: int, round: int = 0) -> str:
         """The article's body with one paragraph cut and EDITS words replaced by others."""
-        rng = _rng(seed, EDIT, k)
+        rng = _rng(seed, EDIT, round << 32 | k)
         paragraphs = article["body"].split("\n\n")
         del paragraphs[rng.randrange(len(paragraphs))]
         tokens = [p.split(" ") for p in paragraphs]
@@ -244,22 +244,24 @@ class Model:
             tokens[i][j] = replacement[0] if replacement else "also"
         return "\n\n".join(" ".join(p) for p in tokens)
 
-    def queries(self, seed: int, n: int, count: int) -> list[dict[str, Any]]:
+    def queries(self, seed: int, n: int, count: int, round: int = 0) -> list[dict[str, Any]]:
         """`count` query texts for an index of articles 1..n: half `match` (edited copies of indexed
-        articles, uniform over 1..n), half `fresh`, interleaved."""
-        rng = _rng(seed, SAMPLE, 0)
+        articles, uniform over 1..n), half `fresh`, interleaved. Another `round` is another set of the
+        same kinds for the same index (other articles, edits and fresh texts); round 0 is the set every
+        figure in docs/ was measured on."""
+        rng = _rng(seed, SAMPLE, round)
         matches = rng.sample(range(1, n + 1), min(n, (count + 1) // 2))
         out: list[dict[str, Any]] = []
         for i in range(count):
             if i % 2 == 0 and i // 2 < len(matches):
                 k = matches[i // 2]
                 article = self.article(seed, k)
-                body = self.edited(seed, article, k)
+                body = self.edited(seed, article, k, round)
                 out.append(
                     {"kind": "match", "expect": article["id"], "title": article["title"], "body": body}
                 )
             else:
-                fresh = self.fresh(seed, i + 1)
+                fresh = self.fresh(seed, i + 1, round)
                 out.append({"kind": "fresh", "expect": None, "title": fresh["title"], "body": fresh["body"]})
         return out
 
