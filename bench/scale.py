@@ -15,7 +15,10 @@ The service (unless --skip-service):
   c. used_memory after: Redis bytes per article (and which keys hold them);
   d. Q query texts (bench/synth.py: half edited copies of indexed articles, half fresh articles) through
      POST /v1/provenance with C clients: p50/p95/p99 per kind and together, and whether each copy
-     named its article as original.
+     named its article as original;
+  e. --latency-queries other texts of the same two kinds (synth's round 1: other articles copied, other
+     edits, other fresh texts) from one client, on an otherwise idle service: the latency to set beside
+     the peer's in-process p50.
 The peer (unless --skip-peer), in this process, on a private redis-server (no persistence) so that its
 memory is its own: MinHashLSH(threshold=0.5, num_perm=128) with Redis storage, word 3-shingles of the
 lowercased \\w+ words; for each article a query then an insert (its "ingest with provenance"), then the
