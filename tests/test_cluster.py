@@ -47,6 +47,9 @@ def test_articles_spread_over_the_cluster_and_are_traced(cluster_client: Any, cl
         assert response.status_code == 201, response.get_json()
     answer = cluster_client.post("/v1/provenance", json={"body": HARBOUR}).get_json()
     assert (answer["original"]["id"], answer["verdict"]) == ("wire/0", "duplicate")
+    # The query's fingerprint cache write went in its lookups' pipeline, to its own slot's master.
+    service = cluster_client.application.extensions["provenance"]
+    assert len(list(service.redis.scan_iter(match=f"{service.config.key_prefix}:*:fpc:*"))) == 1
     copy = cluster_client.post(
         "/v1/articles", json=make_article(id="farm/copy", published_at="2025-02-01T00:00:00Z")
     )
