@@ -56,25 +56,29 @@ def reindex(args: argparse.Namespace) -> int:
 
 def migrate(args: argparse.Namespace) -> int:
     """Move articles stored under the previous key layout to this one (service/migrate.py), on REDIS_URL
-    or the embedded Redis. Run it with the service stopped."""
+    or the embedded Redis, then give each partition stored without one its publication bound
+    (service/index.py `bound_publications`). Run it with the service stopped."""
     from contextlib import ExitStack
 
     from service import migrate as layout
     from service.app import redis_client
+    from service.index import Index
     from service.keys import Keys
 
     with ExitStack() as stack:
         config = _operator_config(stack)
         client = redis_client(config)
         keys = Keys(config.key_prefix, config.partitions)
-        if not layout.pending(client, keys):
+        if layout.pending(client, keys):
+            moved = layout.migrate(client, keys, _report_progress)
+            print(
+                f"moved {moved.keys} keys and {moved.buckets} index buckets ({moved.entries} entries) "
+                f"from {layout.PREVIOUS_VERSION} to {keys.root}; dropped {moved.dropped} cached fingerprints"
+            )
+        else:
             print(f"nothing to move: no articles under {keys.prefix}:{layout.PREVIOUS_VERSION}")
-            return 0
-        moved = layout.migrate(client, keys, _report_progress)
-    print(
-        f"moved {moved.keys} keys and {moved.buckets} index buckets ({moved.entries} entries) "
-        f"from {layout.PREVIOUS_VERSION} to {keys.root}; dropped {moved.dropped} cached fingerprints"
-    )
+        bounded = Index(client, keys).bound_publications()
+        print(f"publication bounds set for {bounded} of {keys.partitions} partitions")
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import struct
 import threading
 from collections import Counter
@@ -26,7 +27,7 @@ from zlib_ng import zlib_ng
 
 from service import scripts
 from service.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
-from service.keys import Keys
+from service.keys import META_BUCKET_SHIFT, Keys
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ SIGNATURE_READ = 2048  # bytes of a record read for its signature: enough for 1,
 # Records depend on it byte for byte: never edit the file; a new one needs a new RECORD_VERSION.
 ZDICT = (Path(__file__).parent / "zdict.txt").read_bytes()
 META = struct.Struct(">dQ")  # publication time (epoch seconds), SimHash
+NEWEST = struct.Struct(">d")  # a partition's publication bound (service/scripts.py)
 LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict code, score * 10,000
 VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
 VIEWS = ("simhash", "passages", "anchors", "quotes")
@@ -279,6 +281,7 @@ class Index:
         self._set_lineage = client.register_script(scripts.SET_LINEAGE)
         self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
         self._lookup = client.register_script(scripts.LOOKUP)
+        self._set_bound = client.register_script(scripts.SET_BOUND)
         self._numbers: dict[int, tuple[int, int]] = {}  # partition -> next number, end of the block
         self._numbers_lock = threading.Lock()
 
@@ -308,6 +311,8 @@ class Index:
                 self.keys.doc(partition, number),
                 self.keys.meta(partition, number),
                 self.keys.count(partition),
+                self.keys.newest(partition),
+                self.keys.newest_scan(partition),
             ]
             args: list[bytes | str | int] = [
                 article.id,
@@ -520,7 +525,7 @@ class Index:
             args += [repr(limit), later, near_bits, text >> 32, text & 0xFFFF_FFFF, least]
             args += [self.keys.doc_prefix(partition), sure_passages, SIGNATURE_READ]
             args += [self.keys.entries_prefix(partition), entries, *view_caps]
-            calls.append(([self.keys.count(partition)], args))
+            calls.append(([self.keys.count(partition), self.keys.newest(partition)], args))
         answers = self._per_partition(self._lookup, calls, along)
         rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
         if len(answers) > 1:  # each partition sent its best of both quotas: keep the best of all
@@ -541,6 +546,31 @@ class Index:
         for partition in range(self.keys.partitions):
             pipe.get(self.keys.count(partition))  # one GET each: the counters live on different slots
         return sum(int(v) for v in pipe.execute() if v is not None)
+
+    def bound_publications(self) -> int:
+        """Give each partition that lacks one its publication bound (the latest publication time of its
+        articles; service/scripts.py), for a store written before bounds were kept. Safe while the service
+        runs: the bound is computed under another key that every add raises too, then set in one script.
+        Returns how many partitions got one. A maintenance walk of every meta hash, never a request path."""
+        done = 0
+        for partition in range(self.keys.partitions):
+            if self.redis.exists(self.keys.newest(partition)):
+                continue
+            scan = self.keys.newest_scan(partition)
+            self.redis.set(scan, NEWEST.pack(-math.inf))  # from here on, every add raises it
+            latest = -math.inf
+            last = int(cast(bytes | None, self.redis.get(self.keys.seq(partition))) or 0)
+            for start in range(0, (last >> META_BUCKET_SHIFT) + 1, 256):
+                pipe = self.redis.pipeline(transaction=False)
+                for bucket in range(start, min(start + 256, (last >> META_BUCKET_SHIFT) + 1)):
+                    pipe.hgetall(self.keys.meta(partition, bucket << META_BUCKET_SHIFT))
+                for fields in pipe.execute():
+                    for name, value in fields.items():
+                        if not name.endswith(b":l"):
+                            latest = max(latest, META.unpack(value)[0])
+            self._set_bound(keys=[scan, self.keys.newest(partition)], args=[NEWEST.pack(latest)])
+            done += 1
+        return done
 
     def iter_ids(self) -> Iterator[str]:
         """Every stored id, for maintenance tools (export, reindex): walks every id bucket, never on a

@@ -3,6 +3,10 @@
 Layout (`prov` is the configurable prefix, `v4` the layout version, N the partition):
     prov:v4:{pN}:seq              counter of article numbers in the partition
     prov:v4:{pN}:count            how many articles the partition holds
+    prov:v4:{pN}:newest           8 bytes (a double): no article stored in the partition was published
+                                  after this time; absent when unknown (service/scripts.py)
+    prov:v4:{pN}:newest:scan      the same, while `Index.bound_publications` computes it for a store
+                                  written without it
     prov:v4:{pN}:ids:<bucket>     hash: article id -> "<number> <content hash>" (65,536 buckets by id hash)
     prov:v4:{pN}:doc:<number>     string: the article's record (word signature, fingerprints, compressed
                                   metadata and text)
@@ -55,6 +59,12 @@ class Keys:
 
     def count(self, partition: int) -> str:
         return f"{self.tagged(partition)}:count"
+
+    def newest(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:newest"
+
+    def newest_scan(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:newest:scan"
 
     def ids(self, article_id: str) -> str:
         bucket = zlib.adler32(article_id.encode("utf-8")) % ID_BUCKETS

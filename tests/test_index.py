@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import zlib
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import redis as redis_lib
 
 from service.fingerprint import Fingerprints
-from service.index import MEMBER, ZDICT, Article, Conflict, Index, _split, simhash_blocks
+from service.index import MEMBER, NEWEST, ZDICT, Article, Conflict, Index, _split, simhash_blocks
 from service.keys import Keys
 
 
@@ -97,7 +99,8 @@ def test_delete_removes_the_record_and_every_index_entry(
     assert not index.candidates(Fingerprints(0xABCD_0000_0000_0001, (5, 6))).refs()
     left = {k.decode() for k in redis.scan_iter(match=f"{key_prefix}:*")}
     assert len(before) > 2
-    assert {k.rsplit(":", 1)[1] for k in left} == {"seq", "count"}  # counters only: no entry, record or id
+    # Counters and the publication bound (still a bound) only: no entry, record or id.
+    assert {k.rsplit(":", 1)[1] for k in left} == {"seq", "count", "newest"}
     assert not index.delete("a")
 
 
@@ -199,6 +202,88 @@ def test_the_lookup_ranks_near_simhashes_first_then_evidence_and_fills_both_quot
     assert lookup(2, 2) == ["near", "e3", "l2", "l1"]
     assert lookup(0, 5) == ["l2", "l1", "l0"]
     assert "chance" not in lookup(100, 100)
+
+
+JAN, MAR, JUN = (datetime(2025, month, 1, tzinfo=UTC) for month in (1, 3, 6))
+
+
+def bound(redis: redis_lib.Redis, index: Index, partition: int = 0) -> float | None:
+    raw = redis.get(index.keys.newest(partition))
+    return NEWEST.unpack(raw)[0] if raw is not None else None
+
+
+def test_the_publication_bound_is_the_latest_publication_and_outlives_deletes(
+    redis: redis_lib.Redis, key_prefix: str
+) -> None:
+    index = Index(redis, Keys(key_prefix, partitions=1))
+    index.add(article("a", 1, when=MAR))
+    assert bound(redis, index) == MAR.timestamp()
+    index.add(article("b", 2, when=JAN))
+    assert bound(redis, index) == MAR.timestamp()  # never lowered by an earlier article
+    index.add(article("c", 3, when=JUN))
+    assert bound(redis, index) == JUN.timestamp()
+    index.delete("c")
+    assert bound(redis, index) == JUN.timestamp()  # still a bound, if a loose one
+    index.delete("a")
+    index.delete("b")
+    index.add(article("d", 4, when=JAN))
+    assert bound(redis, index) == JAN.timestamp()  # the partition's only article
+
+
+def test_later_articles_are_found_with_the_bound_past_the_cutoff_or_without_one(
+    redis: redis_lib.Redis, key_prefix: str
+) -> None:
+    """At or before the cutoff, the bound says no article can be later and the lookup stops at the first
+    quota; past it, or absent (a store written before bounds were kept), the lookup looks for later
+    articles as it always did. The answers are the same either way."""
+    index = Index(redis, Keys(key_prefix, partitions=1))
+    index.add(article("e", 1, (10,), when=JAN))
+    index.add(article("l", 2, (10, 11), when=JUN))
+
+    def found(cutoff: datetime) -> tuple[set[str], set[str]]:
+        got = index.candidates(Fingerprints(0, (10, 11)), most=5, cutoff=cutoff.timestamp(), later=5, least=1)
+        ids = {ref: a.id for ref, a in index.articles(got.published).items()}
+        split = ({ids[r] for r, (t, _) in got.published.items() if t <= cutoff.timestamp()}, set())
+        split[1].update(ids[r] for r, (t, _) in got.published.items() if t > cutoff.timestamp())
+        return split
+
+    with_bound = found(MAR), found(JUN)
+    assert with_bound == (({"e"}, {"l"}), ({"e", "l"}, set()))
+    redis.delete(index.keys.newest(0))
+    assert (found(MAR), found(JUN)) == with_bound
+
+
+def test_bounds_are_computed_for_a_store_without_them_counting_what_is_added_meanwhile(
+    redis: redis_lib.Redis, key_prefix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keys = Keys(key_prefix, partitions=2)
+    index = Index(redis, keys)
+    stored = {"a0": JAN, "a1": JUN, "a2": MAR, "a3": JAN, "a4": MAR}
+    for i, (article_id, when) in enumerate(stored.items()):
+        index.add(article(article_id, i, when=when))
+    expected = [
+        max((w.timestamp() for a, w in stored.items() if keys.partition_of(a) == p), default=-math.inf)
+        for p in range(2)
+    ]
+    for p in range(2):
+        redis.delete(keys.newest(p))
+    # While partition 0's metadata is read, an article published later than any is stored there.
+    late_id = next(f"late{i}" for i in range(100) if keys.partition_of(f"late{i}") == 0)
+    real_execute = redis_lib.client.Pipeline.execute
+
+    def execute(pipe: Any, *args: Any, **kwargs: Any) -> Any:
+        reading = any(command[0][0] == "HGETALL" for command in pipe.command_stack)
+        if reading and index.ref_of(late_id) is None:
+            Index(redis, keys).add(article(late_id, 99, when=datetime(2025, 9, 1, tzinfo=UTC)))
+        return real_execute(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(redis_lib.client.Pipeline, "execute", execute)
+    assert index.bound_publications() == 2
+    monkeypatch.undo()
+    assert bound(redis, index, 0) == datetime(2025, 9, 1, tzinfo=UTC).timestamp()
+    assert bound(redis, index, 1) == expected[1]
+    assert not list(redis.scan_iter(match=f"{key_prefix}:*:newest:scan"))
+    assert index.bound_publications() == 0  # every partition has one
 
 
 def test_an_entry_keeps_its_earliest_articles_up_to_its_cap_whatever_else_its_bucket_holds(

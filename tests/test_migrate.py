@@ -126,6 +126,9 @@ def test_a_migration_stopped_part_way_goes_on_and_the_counts_move_last(
 def test_migrate_command_on_redis_url(
     app_config: dict[str, Any], redis: redis_lib.Redis, stored: Keys
 ) -> None:
+    newest = {p: redis.get(stored.newest(p)) for p in range(stored.partitions)}
+    for p in newest:
+        redis.delete(stored.newest(p))  # v3 kept no publication bounds
     as_previous_layout(redis, stored)
     env = {**os.environ, "REDIS_URL": app_config["redis_url"], "PROVENANCE_KEY_PREFIX": stored.prefix}
 
@@ -133,6 +136,10 @@ def test_migrate_command_on_redis_url(
         command = [sys.executable, "-m", "service.cli", "migrate"]
         return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=True).stdout
 
-    assert run().startswith("moved ")
-    assert run().startswith("nothing to move")
+    first = run()
+    assert first.startswith("moved ")
+    assert f"publication bounds set for {stored.partitions} of {stored.partitions}" in first
+    assert {p: redis.get(stored.newest(p)) for p in newest} == newest  # what the adds had kept
+    second = run()
+    assert second.startswith("nothing to move") and "bounds set for 0 of" in second
     assert create_app(app_config).extensions["provenance"].index.get("copy").original == "wire"
