@@ -65,6 +65,7 @@ def _init_loader(redis_url: str) -> None:
 def _store(lines: list[str]) -> int:
     """Store articles as POST /v1/articles does, less the provenance answer. Returns how many were new."""
     from service.align import Profile
+    from service.core import content_hash_of
     from service.fingerprint import Fingerprints
 
     created = 0
@@ -73,8 +74,9 @@ def _store(lines: list[str]) -> int:
         data["format"] = "text"
         data["published_at"] = datetime.fromisoformat(data["published_at"].replace("Z", "+00:00"))
         text = _SERVICE.prepare(data["body"], "text")
+        fingerprints, profile = Fingerprints.of(text), Profile(text)
         article = _SERVICE.article_of(
-            data, data["id"], text, Fingerprints.of(text), Profile(text), None, datetime.now(UTC)
+            data, data["id"], text, fingerprints, profile, None, datetime.now(UTC), content_hash_of(data)
         )
         created += _SERVICE.index.add(article)[0]
     return created

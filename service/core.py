@@ -85,7 +85,7 @@ class ProvenanceService:
     def submit(self, data: dict[str, Any]) -> Submitted:
         """Store an article (idempotent per id) and answer its provenance against earlier articles."""
         article_id = data.get("id") or uuid.uuid4().hex
-        content_hash = _content_hash(data)
+        content_hash = content_hash_of(data)
         text = self.prepare(data["body"], data["format"])
         known, cached = self._stored_and_cached(article_id, text)
         existing = self.index.get(article_id) if known else None
@@ -213,7 +213,7 @@ class ProvenanceService:
             return False
 
 
-def _content_hash(data: dict[str, Any]) -> str:
+def content_hash_of(data: dict[str, Any]) -> str:
     """What makes two submissions of one id "the same content": every field the caller sent, bar the id.
     A published_at left out (it defaults to the time of receipt) does not count."""
     fields = {k: v for k, v in data.items() if k != "id" and v is not None}
