@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=reindex)
     p = commands.add_parser(
-        "migrate", help="move articles stored by an older version (key layout v3) to this one's (v4)"
+        "migrate",
+        help="move articles stored by an older version (key layout v3) to this one's (v4), then set the "
+        "partitions' missing publication bounds",
     )
     p.set_defaults(func=migrate)
     from service.client_cli import add_commands
