@@ -105,13 +105,16 @@ end
 return 1
 """
 
-# Sets a partition's publication bound to the larger of the one computed (ARGV[1]) and the one every add
-# raised meanwhile, and ends the computation. KEYS[1] = the bound being computed, KEYS[2] = the bound.
+# Sets a partition's publication bound to the largest of the one computed (ARGV[1]), the one every add
+# raised meanwhile, and the bound itself if another computation set it first (a bound is only ever
+# raised), and ends the computation. KEYS[1] = the bound being computed, KEYS[2] = the bound.
 SET_BOUND = """
-local raised = redis.call('GET', KEYS[1])
 local bound = ARGV[1]
-if raised and struct.unpack('>d', raised) > struct.unpack('>d', bound) then
-  bound = raised
+for k = 1, 2 do
+  local other = redis.call('GET', KEYS[k])
+  if other and struct.unpack('>d', other) > struct.unpack('>d', bound) then
+    bound = other
+  end
 end
 redis.call('SET', KEYS[2], bound)
 redis.call('DEL', KEYS[1])

@@ -286,6 +286,17 @@ def test_bounds_are_computed_for_a_store_without_them_counting_what_is_added_mea
     assert index.bound_publications() == 0  # every partition has one
 
 
+def test_two_computations_of_a_bound_never_lower_it(redis: redis_lib.Redis, key_prefix: str) -> None:
+    """Two `provenance migrate` at once: the one finishing last must not set a bound below an article
+    stored after it read that article's metadata but once the other had ended the computation."""
+    keys = Keys(key_prefix, partitions=1)
+    index = Index(redis, keys)
+    index.add(article("a", 1, when=JAN))
+    redis.set(keys.newest(0), NEWEST.pack(JUN.timestamp()))  # the first computation's result, meanwhile
+    index._set_bound(keys=[keys.newest_scan(0), keys.newest(0)], args=[NEWEST.pack(MAR.timestamp())])
+    assert bound(redis, index) == JUN.timestamp()
+
+
 def test_an_entry_keeps_its_earliest_articles_up_to_its_cap_whatever_else_its_bucket_holds(
     redis: redis_lib.Redis, key_prefix: str
 ) -> None:
