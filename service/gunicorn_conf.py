@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ logconfig_dict = logging_config(
 )
 # Large request lines are never legitimate here (ids are at most 200 characters).
 limit_request_line = 4096
+# The master stems and weighs this many of the most common English words before forking (0: none), so
+# that every worker starts with them in its per-word memo, shared copy-on-write (~0.6 s, ~6 MB).
+warm_words = int(os.environ.get("PROVENANCE_WARM_WORDS", 30_000))
 
 _embedded: Any = None
 _metrics_dir: str | None = None
@@ -52,6 +56,7 @@ def on_starting(server: Any) -> None:
     global _embedded
     _prepare_metrics_dir()
     server.log.info("metrics of the workers in %s", os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    _warm_words(server)
     if os.environ.get("REDIS_URL"):
         return
     from service.config import Config
@@ -82,6 +87,19 @@ def _prepare_metrics_dir() -> None:
         return
     _metrics_dir = tempfile.mkdtemp(prefix="provenance-metrics-")
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = _metrics_dir
+
+
+def _warm_words(server: Any) -> None:
+    """The per-word memo of English, filled in the master before the workers fork (`warm_words`)."""
+    if warm_words <= 0:
+        return
+    from service import lexicon
+
+    started = time.monotonic()
+    lexicon.warm(warm_words)
+    server.log.info(
+        "%d common English words stemmed and weighed in %.1f s", warm_words, time.monotonic() - started
+    )
 
 
 def post_worker_init(worker: Any) -> None:

@@ -53,3 +53,14 @@ def test_the_c_stemmers_stem_as_the_python_ones_the_fingerprints_were_made_with(
     for language, python_stemmer in pure.items():
         c_stemmer = lexicon._stemmer(language)
         assert [c_stemmer.stemWord(w) for w in words] == [python_stemmer.stemWord(w) for w in words]
+
+
+def test_warming_fills_the_memo_with_the_common_words_as_a_lookup_would_have() -> None:
+    from wordfreq import top_n_list
+
+    lexicon.warm(500)
+    memo = lexicon._memo("en")
+    words = top_n_list("en", 500)
+    assert all(word in memo for word in words)
+    for word in words[::50]:
+        assert memo[word] == (lexicon._stem(word, "en"), lexicon._weight(word, "en"))

@@ -433,6 +433,8 @@ def test_serve_with_two_workers_sums_metrics_over_workers_and_logs_json(
 
     lines = served.json_lines()  # every line, gunicorn's own included, is one JSON object
     assert {"gunicorn.error", ACCESS_LOGGER} <= {line["logger"] for line in lines}
+    # The master warmed the word memo once, before the workers forked (PROVENANCE_WARM_WORDS).
+    assert sum("common English words stemmed and weighed" in line["message"] for line in lines) == 1
     tagged = [line for line in lines if line["request_id"] == "mp-log-1"]
     assert [(line["logger"], line["path"], line["status"]) for line in tagged] == [
         (ACCESS_LOGGER, "/healthz", 200)
