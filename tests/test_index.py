@@ -243,9 +243,9 @@ def test_later_articles_are_found_with_the_bound_past_the_cutoff_or_without_one(
     def found(cutoff: datetime) -> tuple[set[str], set[str]]:
         got = index.candidates(Fingerprints(0, (10, 11)), most=5, cutoff=cutoff.timestamp(), later=5, least=1)
         ids = {ref: a.id for ref, a in index.articles(got.published).items()}
-        split = ({ids[r] for r, (t, _) in got.published.items() if t <= cutoff.timestamp()}, set())
-        split[1].update(ids[r] for r, (t, _) in got.published.items() if t > cutoff.timestamp())
-        return split
+        times = {ids[ref]: when for ref, (when, _) in got.published.items()}
+        limit = cutoff.timestamp()
+        return {i for i, t in times.items() if t <= limit}, {i for i, t in times.items() if t > limit}
 
     with_bound = found(MAR), found(JUN)
     assert with_bound == (({"e"}, {"l"}), ({"e", "l"}, set()))
