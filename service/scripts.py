@@ -48,10 +48,11 @@ local count = redis.call('INCR', KEYS[4])
 -- The publication bound: no stored article was published after it. The partition's only article sets it;
 -- every add raises it (and the one being computed) while it exists. Deletes leave it: still a bound.
 local published = struct.unpack('>d', ARGV[5])
-for k = 5, 6 do
-  local bound = redis.call('GET', KEYS[k])
-  if (k == 5 and count == 1) or (bound and struct.unpack('>d', bound) < published) then
-    redis.call('SET', KEYS[k], string.sub(ARGV[5], 1, 8))
+local bounds = redis.call('MGET', KEYS[5], KEYS[6])
+for i = 1, 2 do
+  local bound = bounds[i]
+  if (i == 1 and count == 1) or (bound and struct.unpack('>d', bound) < published) then
+    redis.call('SET', KEYS[4 + i], string.sub(ARGV[5], 1, 8))
   end
 end
 local codes = {'h', 'p', 'a', 'q'}
