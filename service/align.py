@@ -24,7 +24,7 @@ import numpy as np
 
 from service import lexicon
 from service.memo import Memo
-from service.text import Text
+from service.text import KeySet, Text
 
 MIN_SENTENCE_TOKENS = 4
 
@@ -33,7 +33,7 @@ MIN_SENTENCE_TOKENS = 4
 class SentenceProfile:
     index: int  # position in Text.sentences
     terms: dict[str, float]
-    bigrams: frozenset[str]
+    bigrams: KeySet
     mass: float
 
 
@@ -46,14 +46,14 @@ class Profile:
         self._sentences: dict[int, SentenceProfile] = {}
 
     @cached_property
-    def indexes(self) -> list[int]:
+    def indexes(self) -> tuple[int, ...]:
         """Positions (in Text.sentences) of the sentences profiled: those of MIN_SENTENCE_TOKENS or more."""
-        return [i for i, s in enumerate(self.text.sentences) if len(s.tokens) >= MIN_SENTENCE_TOKENS]
+        return tuple(i for i, s in enumerate(self.text.sentences) if len(s.tokens) >= MIN_SENTENCE_TOKENS)
 
     @cached_property
-    def sentences(self) -> list[SentenceProfile]:
+    def sentences(self) -> tuple[SentenceProfile, ...]:
         """The profile of every sentence in `indexes`: what a match needs (it is aligned whole)."""
-        return [self.sentence(i) for i in self.indexes]
+        return tuple(self.sentence(i) for i in self.indexes)
 
     def sentence(self, i: int) -> SentenceProfile:
         """The profile of sentence i (one of `indexes`), made when first asked for: a query needs only
@@ -62,7 +62,7 @@ class Profile:
         if found is None:
             tokens = self.text.sentences[i].tokens
             terms = lexicon.terms(tokens, self.language)
-            bigrams = frozenset(lexicon.skip_bigrams(tokens, self.language))
+            bigrams = lexicon.skip_bigrams(tokens, self.language)
             found = self._sentences[i] = SentenceProfile(i, terms, bigrams, sum(terms.values()))
         return found
 
@@ -107,7 +107,7 @@ def sentence_similarity(a: SentenceProfile, b: SentenceProfile) -> float:
     shared = sum(w for t, w in a.terms.items() if t in b.terms)
     terms = 2 * shared / (a.mass + b.mass) if a.mass + b.mass else 0.0
     n = len(a.bigrams) + len(b.bigrams)
-    bigrams = 2 * len(a.bigrams & b.bigrams) / n if n else 0.0
+    bigrams = 2 * len(a.bigrams.keys() & b.bigrams.keys()) / n if n else 0.0
     return 0.5 * terms + 0.5 * bigrams
 
 

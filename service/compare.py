@@ -135,7 +135,7 @@ def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     if not verbatim and containment(query, match) < limits.rewrite_min_containment:
         return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the alignment
     q_shingles, m_shingles = q.shingle_set, m.shingle_set
-    shared = len(q_shingles & m_shingles)
+    shared = len(q_shingles.keys() & m_shingles.keys())
     containment_query = shared / max(len(q_shingles), 1)
     containment_match = shared / max(len(m_shingles), 1)
     dice = 2 * shared / max(len(q_shingles) + len(m_shingles), 1)

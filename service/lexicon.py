@@ -106,7 +106,13 @@ def _stemmer(language: str) -> snowballstemmer.stemmer:
     threads sharing one (gunicorn's gthread workers) corrupt each other's words."""
     stemmers = _local.__dict__.setdefault("stemmers", {})
     if language not in stemmers:
-        stemmers[language] = snowballstemmer.stemmer(LANGUAGES.get(language, LANGUAGES[DEFAULT_LANGUAGE]))
+        stemmer = snowballstemmer.stemmer(LANGUAGES.get(language, LANGUAGES[DEFAULT_LANGUAGE]))
+        if hasattr(stemmer, "maxCacheSize"):
+            # PyStemmer keeps its own cache of 10,000 words, a [stem, counter] list each, which the garbage
+            # collector walks and which churns as it is pruned; the per-word memo (_memo) already keeps
+            # every stem.
+            stemmer.maxCacheSize = 0
+        stemmers[language] = stemmer
     return stemmers[language]
 
 
@@ -130,15 +136,16 @@ def terms_of(pairs: Iterable[tuple[str, float]]) -> dict[str, float]:
     return out
 
 
-def skip_bigrams(tokens: Sequence[str], language: str, gap: int = 2) -> set[str]:
+def skip_bigrams(tokens: Sequence[str], language: str, gap: int = 2) -> dict[str, None]:
     """Ordered pairs of content words at most `gap` content words apart: the phrasing of a sentence,
-    which a rewrite keeps in part and an independent report of the same facts rarely does."""
+    which a rewrite keeps in part and an independent report of the same facts rarely does. A set kept
+    as a dict (text.KeySet), which the garbage collector does not walk."""
     content = [key for key, value in lexemes(tokens, language) if value > CONTENT_WEIGHT]
-    return {
+    return dict.fromkeys(
         f"{a} {content[j]}"
         for i, a in enumerate(content)
         for j in range(i + 1, min(len(content), i + gap + 1))
-    }
+    )
 
 
 def anchors(tokens: Sequence[str], language: str, count: int, names: Iterable[str] = ()) -> list[str]:

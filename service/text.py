@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 from typing import Any
 
 import trafilatura
@@ -245,7 +246,7 @@ def sentences(text: str) -> list[Sentence]:
     return [sentence for sentence, _ in _sentences_and_words(text)]
 
 
-def _sentences_and_words(text: str) -> list[tuple[Sentence, list[str]]]:
+def _sentences_and_words(text: str) -> list[tuple[Sentence, tuple[str, ...]]]:
     """The sentences of a clean text, each with its words as written (WORD matches, case kept)."""
     out = []
     for start, end in _sentence_spans(text):
@@ -253,7 +254,7 @@ def _sentences_and_words(text: str) -> list[tuple[Sentence, list[str]]]:
         words = WORD.findall(text, start, end)
         toks = tuple(_folded(words))
         if toks:
-            out.append((Sentence(start, end, toks), words))
+            out.append((Sentence(start, end, toks), tuple(words)))
     return out
 
 
@@ -267,52 +268,58 @@ def shingles(words: Sequence[str], size: int = SHINGLE) -> list[str]:
     return [" ".join(words[i : i + size]) for i in range(len(words) - size + 1)]
 
 
+# A set of strings kept as a dict of them to None: CPython's garbage collector never walks a dict that holds
+# only strings (it is left untracked), where it walks every member of a set, and of a list, at each of its
+# passes. Stored texts' profiles are kept (Tracer._profiles): with 512 of them as sets and lists, one full
+# collection took ~80 ms, paused a worker in the middle of a request (docs/scaling.md, "Garbage").
+KeySet = dict[str, None]
+
+
 @dataclass(frozen=True)
 class Text:
-    """A clean text and what is derived from it, computed once."""
+    """A clean text and what is derived from it, computed once. What is derived is kept in tuples and
+    KeySets, never lists or sets: see KeySet."""
 
     text: str
 
     @cached_property
-    def shingles(self) -> list[str]:
+    def shingles(self) -> tuple[str, ...]:
         """Word 3-shingles of the whole text, in order: shingle i is tokens i, i+1 and i+2."""
-        return shingles(self.tokens)
+        return tuple(shingles(self.tokens))
 
     @cached_property
-    def shingle_set(self) -> set[str]:
+    def shingle_set(self) -> KeySet:
         """Word 3-shingles of the whole text."""
-        return set(self.shingles)
+        return dict.fromkeys(self.shingles)
 
     @cached_property
-    def sentence_starts(self) -> list[int]:
+    def sentence_starts(self) -> tuple[int, ...]:
         """The position in `tokens` of each sentence's first token."""
         starts, at = [], 0
         for sentence in self.sentences:
             starts.append(at)
             at += len(sentence.tokens)
-        return starts
+        return tuple(starts)
 
     @cached_property
-    def sentence_shingle_lists(self) -> list[list[str]]:
+    def sentence_shingle_lists(self) -> tuple[tuple[str, ...], ...]:
         """Word 3-shingles of each sentence, in order: of the whole text's, those inside it (a sentence of
         three tokens or fewer is one shingle, as `shingles` makes it)."""
         whole, out = self.shingles, []
         for sentence, start in zip(self.sentences, self.sentence_starts, strict=True):
             words = sentence.tokens
             inside = whole[start : start + len(words) - SHINGLE + 1]
-            out.append(inside if len(words) > SHINGLE else shingles(words))
-        return out
+            out.append(inside if len(words) > SHINGLE else tuple(shingles(words)))
+        return tuple(out)
 
     @cached_property
-    def sentence_shingles(self) -> list[set[str]]:
+    def sentence_shingles(self) -> tuple[KeySet, ...]:
         """Word 3-shingles of each sentence."""
-        return [set(own) for own in self.sentence_shingle_lists]
+        return tuple(dict.fromkeys(own) for own in self.sentence_shingle_lists)
 
     @cached_property
     def shingle_sentences(self) -> dict[str, tuple[int, ...]]:
         """Shingle -> the sentences that have it: the lookup table of verbatim alignment."""
-        # Tuples, not lists: stored texts' profiles are kept (Tracer._profiles), and tuples of ints are
-        # left alone by the garbage collector's full passes, where lists are walked one by one.
         where: dict[str, tuple[int, ...]] = {}
         for j, own in enumerate(self.sentence_shingles):
             for s in own:
@@ -320,22 +327,28 @@ class Text:
         return where
 
     @cached_property
-    def sentences(self) -> list[Sentence]:
-        return [sentence for sentence, _ in self.sentence_words]
+    def _split(self) -> tuple[tuple[Sentence, ...], tuple[tuple[str, ...], ...]]:
+        """The sentences, and each one's words as written: one pass over the text for both."""
+        pairs = _sentences_and_words(self.text)
+        return tuple(sentence for sentence, _ in pairs), tuple(words for _, words in pairs)
 
     @cached_property
-    def sentence_words(self) -> list[tuple[Sentence, list[str]]]:
-        """Each sentence with its words as written (case kept): what `names` reads."""
-        return _sentences_and_words(self.text)
+    def sentences(self) -> tuple[Sentence, ...]:
+        return self._split[0]
+
+    @property
+    def sentence_words(self) -> tuple[tuple[str, ...], ...]:
+        """Each sentence's words as written (case kept), in the order of `sentences`: what `names` reads."""
+        return self._split[1]
 
     @cached_property
-    def tokens(self) -> list[str]:
-        return [tok for s in self.sentences for tok in s.tokens]
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(chain.from_iterable([s.tokens for s in self.sentences]))
 
     @cached_property
-    def quotes(self) -> list[Quote]:
+    def quotes(self) -> tuple[Quote, ...]:
         """Its quoted speech of four words or more: the quote fingerprints and verification read it."""
-        return quotes(self.text)
+        return tuple(quotes(self.text))
 
     @cached_property
     def language(self) -> str:
@@ -343,10 +356,10 @@ class Text:
         return lexicon.detect_language(self.tokens)
 
     @cached_property
-    def lexemes(self) -> list[tuple[str, float]]:
+    def lexemes(self) -> tuple[tuple[str, float], ...]:
         """The (stem, weight) of each token in the text's language: the passage fingerprints and the
         rewording profile both read them."""
-        return lexicon.lexemes(self.tokens, self.language)
+        return tuple(lexicon.lexemes(self.tokens, self.language))
 
 
 QUOTE = re.compile(
@@ -378,7 +391,7 @@ def names(text: Text) -> set[str]:
     """Folded tokens of words written with a capital inside a sentence: names of people, places and
     organisations, which a rewrite keeps while it swaps the ordinary words around them."""
     found: set[str] = set()
-    for _, words in text.sentence_words:
+    for words in text.sentence_words:
         for word in words[1:]:
             if word[:1].isupper() and not word.isupper():
                 found.update(_WORD_TOKENS[word])

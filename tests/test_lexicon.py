@@ -49,6 +49,8 @@ def test_the_c_stemmers_stem_as_the_python_ones_the_fingerprints_were_made_with(
         "de": german_stemmer.GermanStemmer(),
     }
     assert type(lexicon._stemmer("en")).__module__ == "Stemmer"
+    # Without its own cache, which the per-word memo makes redundant (lexicon._stemmer).
+    assert lexicon._stemmer("en").maxCacheSize == 0
     words = sorted(set(tokens(HARBOUR + ORCHESTRA + TEMPETE)))
     for language, python_stemmer in pure.items():
         c_stemmer = lexicon._stemmer(language)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import random
 
 import pytest
 
+from service.align import Profile, reworded
+from service.compare import compare
 from service.text import (
     WORD_BEFORE_STOP,
     EmptyTextError,
@@ -17,6 +20,7 @@ from service.text import (
     tokens,
     word_before_stop,
 )
+from service.thresholds import Thresholds
 from tests.factories import HARBOUR
 
 PAGE = """<!doctype html><html><head><title>Bridge | Gazette</title>
@@ -196,9 +200,40 @@ def test_the_word_before_a_stop_is_what_its_pattern_finds() -> None:
 def test_a_texts_shingles_are_its_sentences_shingles_and_those_across_them() -> None:
     body = "Stop. Two words. The harbour bridge closed on Monday. Rain fell hard. Fog rolled in again."
     text = Text(clean_text(body))
-    assert text.shingles == shingles(text.tokens)
-    assert text.shingle_set == set(shingles(text.tokens))
-    assert text.sentence_shingles == [set(shingles(s.tokens)) for s in text.sentences]
-    assert text.sentence_shingle_lists == [shingles(s.tokens) for s in text.sentences]
+    assert text.shingles == tuple(shingles(text.tokens))
+    assert text.shingle_set == dict.fromkeys(shingles(text.tokens))
+    assert text.sentence_shingles == tuple(dict.fromkeys(shingles(s.tokens)) for s in text.sentences)
+    assert text.sentence_shingle_lists == tuple(tuple(shingles(s.tokens)) for s in text.sentences)
     assert [len(s.tokens) for s in text.sentences] == [1, 2, 6, 3, 4]
-    assert text.sentence_starts == [0, 1, 3, 9, 12]
+    assert text.sentence_starts == (0, 1, 3, 9, 12)
+
+
+def test_what_a_text_keeps_is_left_alone_by_the_garbage_collector() -> None:
+    """Stored texts' profiles stay in memory (Tracer._profiles): once a collection has seen them, their
+    shingles, tokens and word sets must not be walked by every later one (text.KeySet)."""
+    original = Profile(Text(clean_text(HARBOUR)))
+    rewrite = Profile(Text(clean_text(HARBOUR.replace("harbour", "port").replace("closed", "shut"))))
+    assert compare(rewrite, original, Thresholds()).relation != "none"
+    reworded(original, rewrite)  # the profiles of every sentence, on both sides
+    # A collection untracks a tuple whose items it has untracked already: a tuple of new (stem, weight)
+    # pairs goes at the next one.
+    gc.collect()
+    gc.collect()
+    for profile in (original, rewrite):
+        text = profile.text
+        kept = {
+            name: value
+            for name, value in vars(text).items()
+            if name not in ("text", "language", "sentences", "_split", "quotes")
+        }
+        assert {"shingles", "shingle_set", "sentence_shingles", "lexemes"} <= set(kept)
+        assert profile is rewrite or "shingle_sentences" in kept  # the matched side's lookup table
+        # A tuple of dicts stays tracked (CPython untracks only tuples of objects that cannot be), so the
+        # collector reads its ~20 slots, not the dicts' shingles.
+        assert [name for name, value in kept.items() if gc.is_tracked(value)] == ["sentence_shingles"]
+        assert not any(gc.is_tracked(own) for own in text.sentence_shingles)
+        assert not gc.is_tracked(text.sentence_words)
+        sentences = profile.sentences
+        assert sentences
+        assert not any(gc.is_tracked(s.terms) or gc.is_tracked(s.bigrams) for s in sentences)
+        assert not gc.is_tracked(profile.terms)
