@@ -177,6 +177,11 @@ def test_html_gets_the_page_policy_and_a_view_may_set_its_own(app: Any) -> None:
         "test_own_policy",
         lambda: ("<!doctype html>", 200, {"Content-Security-Policy": "default-src https://cdn.example"}),
     )
+    app.add_url_rule(
+        "/test-own-headers",
+        "test_own_headers",
+        lambda: ("{}", 200, {"cache-control": "max-age=60", "x-frame-options": "SAMEORIGIN"}),
+    )
     client = app.test_client()
     page = client.get("/test-page")
     assert page.mimetype == "text/html"
@@ -184,7 +189,11 @@ def test_html_gets_the_page_policy_and_a_view_may_set_its_own(app: Any) -> None:
     assert "default-src 'self'" in HTML_CSP and "unsafe-inline" not in HTML_CSP
     assert page.headers["X-Frame-Options"] == "DENY"
     own = client.get("/test-own-policy")
-    assert own.headers["Content-Security-Policy"] == "default-src https://cdn.example"
+    assert own.headers.getlist("Content-Security-Policy") == ["default-src https://cdn.example"]
+    headers = client.get("/test-own-headers").headers  # names in any case are the view's own
+    assert headers.getlist("Cache-Control") == ["max-age=60"]
+    assert headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert headers.getlist("Content-Security-Policy") == [HTML_CSP]  # a str answer is text/html
 
 
 # ------------------------------------------------------------ logs
