@@ -271,7 +271,7 @@ def shingles(words: Sequence[str], size: int = SHINGLE) -> list[str]:
 # A set of strings kept as a dict of them to None: CPython's garbage collector never walks a dict that holds
 # only strings (it is left untracked), where it walks every member of a set, and of a list, at each of its
 # passes. Stored texts' profiles are kept (Tracer._profiles): with 512 of them as sets and lists, one full
-# collection took ~80 ms, paused a worker in the middle of a request (docs/scaling.md, "Garbage").
+# collection took 95 ms or more and paused a worker in the middle of a request (docs/scaling.md, "Garbage").
 KeySet = dict[str, None]
 
 
