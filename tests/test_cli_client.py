@@ -20,6 +20,7 @@ from service.app import create_app
 from service.cli import main
 from tests.factories import HARBOUR, ORCHESTRA, with_boilerplate
 from tests.live import Scripted, serving
+from tests.processes import wait_for
 from tests.test_client import free_port
 
 HTML_COPY = "<html><body><article>" + "".join(f"<p>{p}</p>" for p in HARBOUR.split("\n\n")) + "</article>"
@@ -279,11 +280,11 @@ def test_an_import_interrupted_by_ctrl_c_exits_130_and_the_next_run_finishes_it(
             stderr=subprocess.PIPE,
             text=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:  # until two chunks are answered and recorded
-            if state.exists() and len(state.read_text().splitlines()) >= 3:
-                break
-            time.sleep(0.05)
+        wait_for(
+            "two chunks answered and recorded",
+            lambda: state.exists() and len(state.read_text().splitlines()) >= 3,
+            60,
+        )
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert process.returncode == 130, err

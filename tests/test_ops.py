@@ -13,7 +13,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ from service.app import create_app
 from service.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
 from service.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from tests.factories import HARBOUR, make_article
+from tests.processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -351,11 +351,11 @@ class Served:
             self.lines.append(raw.decode("utf-8", "replace"))
 
     def wait_for_line(self, needle: str, count: int = 1, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while sum(needle in line for line in list(self.lines)) < count:
+        def seen() -> bool:
             assert self.process.poll() is None, "".join(self.lines)
-            assert time.monotonic() < deadline, f"no {needle!r} in:\n" + "".join(self.lines)
-            time.sleep(0.05)
+            return sum(needle in line for line in list(self.lines)) >= count
+
+        wait_for(f"{needle!r} {count} time(s) in the log", seen, timeout)
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
         request = urllib.request.Request(self.url + path, headers=headers or {})
@@ -395,10 +395,7 @@ def test_serve_with_two_workers_sums_metrics_over_workers_and_logs_json(
     served = Served(env, workers=2)
     try:
         served.wait_for_line("Booting worker", count=2)
-        deadline = time.monotonic() + 30
-        while served.get("/readyz")[0] != 200:
-            assert time.monotonic() < deadline, "".join(served.lines)
-            time.sleep(0.1)
+        wait_for("/readyz to answer 200", lambda: served.get("/readyz")[0] == 200, 30)
 
         # Requests from many connections at once, until the access log shows both workers answering.
         sent = 0
