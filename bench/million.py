@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.redis_url:
             redis_url = args.redis_url
         else:
-            settings = ["--zset-max-listpack-entries", "4096"]
+            settings = scale.SERVICE_REDIS_SETTINGS
             redis_url = stack.enter_context(scale.PrivateRedis(args.redis_server, settings)).url
         client = redis.Redis.from_url(redis_url)
         report["redis"] = scale.redis_facts(client)
