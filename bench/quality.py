@@ -5,6 +5,11 @@
     python bench/quality.py --clough             # also Clough & Stevenson (evaluate_clough.py)
     python bench/quality.py --limit 300          # a quick run: 300 corpus articles plus the cases' originals
     python bench/quality.py --json /tmp/r.json   # the whole report (every miss) as JSON
+    python bench/quality.py --suites             # then every external suite of ../shared/bench/suites
+    python bench/quality.py --only-suites --suite-json /tmp/s   # the suites alone, each report as JSON
+
+Each external suite (evaluate_suite.py) runs on a service of its own, fresh, so that one suite's articles
+never answer another's queries.
 
 The service runs exactly as users start it (`provenance serve --workers 2`) on a free port, with its data
 in a temporary directory that is removed afterwards; the benchmark talks to it over HTTP only.
@@ -77,17 +82,21 @@ def wait_ready(
 def run(args: argparse.Namespace) -> int:
     if not (SHARED_BENCH / "evaluate.py").exists():
         raise SystemExit(f"{SHARED_BENCH / 'evaluate.py'} is absent: the benchmark lives in ../shared")
-    data = Path(tempfile.mkdtemp(prefix="provenance-bench-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    # One client sends thousands of requests a minute: the per-key rate limit would answer 429.
-    env["PROVENANCE_RATE_LIMIT"] = "off"
-    env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="")
-    log = (data / "serve.log").open("wb")
-    server = start_serve(port, args.workers, env, log)
-    try:
-        wait_ready(url, server)
+    status = 0 if args.only_suites else run_bbc(args)
+    if status == 0 and (args.suites or args.only_suites):
+        for suite in sorted((SHARED_BENCH / "suites").glob("*.jsonl")):
+            command = [sys.executable, str(SHARED_BENCH / "evaluate_suite.py"), str(suite)]
+            if args.suite_json:
+                args.suite_json.mkdir(parents=True, exist_ok=True)
+                command += ["--json", str(args.suite_json / f"{suite.stem}.json")]
+            status = status or on_fresh_service(
+                args, lambda url, c=command: subprocess.call([*c, "--base-url", url])
+            )
+    return status
+
+
+def run_bbc(args: argparse.Namespace) -> int:
+    def bbc(url: str) -> int:
         command = [sys.executable, str(SHARED_BENCH / "evaluate.py"), "--base-url", url]
         if args.limit:
             command += ["--limit", str(args.limit)]
@@ -99,6 +108,24 @@ def run(args: argparse.Namespace) -> int:
                 [sys.executable, str(SHARED_BENCH / "evaluate_clough.py"), "--base-url", url]
             )
         return status
+
+    return on_fresh_service(args, bbc)
+
+
+def on_fresh_service(args: argparse.Namespace, work: Any) -> int:
+    """`work(url)` against a service started for it on a fresh embedded Redis, removed afterwards."""
+    data = Path(tempfile.mkdtemp(prefix="provenance-bench-"))
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    # One client sends thousands of requests a minute: the per-key rate limit would answer 429.
+    env["PROVENANCE_RATE_LIMIT"] = "off"
+    env.update(PROVENANCE_DATA_DIR=str(data / "redis"), PROVENANCE_ACCESS_LOG="")
+    log = (data / "serve.log").open("wb")
+    server = start_serve(port, args.workers, env, log)
+    try:
+        wait_ready(url, server)
+        return int(work(url))
     finally:
         stop_serve(server)
         log.close()
@@ -113,6 +140,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     parser.add_argument("--clough", action="store_true", help="also run evaluate_clough.py")
     parser.add_argument("--json", type=Path, help="write the BBC report here")
+    parser.add_argument("--suites", action="store_true", help="also every suite of ../shared/bench/suites")
+    parser.add_argument("--only-suites", action="store_true", help="the external suites, not the BBC")
+    parser.add_argument("--suite-json", type=Path, help="a directory: each suite's report as NAME.json")
     return run(parser.parse_args())
 
 
