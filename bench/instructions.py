@@ -65,10 +65,10 @@ def prepare(args: argparse.Namespace) -> int:
 def inner(args: argparse.Namespace) -> int:
     """The measured process: a copy of the database, the warm-up, then `n` requests (0: the baseline)."""
     sys.path.insert(0, str(Path(args.root).resolve()))
-    from service.align import Profile, signature
     from service.app import create_app
-    from service.fingerprint import Fingerprints
-    from service.text import Text, clean_text
+    from service.detect.align import Profile, signature
+    from service.detect.fingerprint import Fingerprints
+    from service.detect.text import Text, clean_text
 
     scratch = redis.Redis.from_url(args.scratch_url)
     scratch.flushdb()

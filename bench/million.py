@@ -64,9 +64,9 @@ def _init_loader(redis_url: str) -> None:
 
 def _store(lines: list[str]) -> int:
     """Store articles as POST /v1/articles does, less the provenance answer. Returns how many were new."""
-    from service.align import Profile
     from service.core import content_hash_of
-    from service.fingerprint import Fingerprints
+    from service.detect.align import Profile
+    from service.detect.fingerprint import Fingerprints
 
     created = 0
     for line in lines:
@@ -143,8 +143,8 @@ def measure(args: argparse.Namespace, redis_url: str, n: int, baseline: int | No
 
 
 def _forget_fingerprints(redis_url: str) -> None:
-    """Empty the service's fingerprint cache (service/keys.py `fingerprint_cache`)."""
-    from service.keys import Keys
+    """Empty the service's fingerprint cache (service/store/keys.py `fingerprint_cache`)."""
+    from service.store.keys import Keys
 
     client = redis.Redis.from_url(redis_url)
     scale.delete_matching(client, f"{Keys(PREFIX).root}:fpc:*")
@@ -152,8 +152,8 @@ def _forget_fingerprints(redis_url: str) -> None:
 
 
 def stored_articles(client: redis.Redis) -> int:
-    from service.index import Index
-    from service.keys import Keys
+    from service.store.index import Index
+    from service.store.keys import Keys
 
     return Index(client, Keys(PREFIX, 1)).count()
 

@@ -238,7 +238,7 @@ def key_breakdown(
 
 
 def service_family(key: str) -> str:
-    """prov:v1:{p0}:ps:00ab… -> ps; prov:v1:fpc:… -> fpc (see service/keys.py)."""
+    """prov:v1:{p0}:ps:00ab… -> ps; prov:v1:fpc:… -> fpc (see service/store/keys.py)."""
     parts = key.split(":")
     if len(parts) > 3 and parts[2].startswith("{"):
         return parts[3]

@@ -10,10 +10,11 @@ from flask import Flask
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from service import access, errors, migrate, observability
-from service.api import articles, batch, health, listing, pages, provenance
+from service import errors
+from service.api import access, articles, batch, health, listing, observability, pages, provenance
 from service.config import Config
 from service.core import ProvenanceService
+from service.store import migrate
 
 log = logging.getLogger(__name__)
 EXTENSION = "provenance"
@@ -60,7 +61,7 @@ def create_app(
     _refuse_previous_layout(service)
     app.extensions[EXTENSION] = service
     observability.init_app(app, hsts=settings.hsts)  # first: the request id and the clock start first
-    errors.init_app(app)
+    errors.init_app(app, on_store_error=observability.count_redis_error)
     access.init_app(app, settings)  # before the blueprints: keys and rate limits are checked first
     for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp, pages.bp):
         app.register_blueprint(blueprint)

@@ -55,15 +55,15 @@ def reindex(args: argparse.Namespace) -> int:
 
 
 def migrate(args: argparse.Namespace) -> int:
-    """Move articles stored under the previous key layout to this one (service/migrate.py), on REDIS_URL
+    """Move articles stored under the previous key layout to this one (service/store/migrate.py), on REDIS_URL
     or the embedded Redis, then give each partition stored without one its publication bound
-    (service/index.py `bound_publications`). Run it with the service stopped."""
+    (service/store/index.py `bound_publications`). Run it with the service stopped."""
     from contextlib import ExitStack
 
-    from service import migrate as layout
     from service.app import redis_client
-    from service.index import Index
-    from service.keys import Keys
+    from service.store import migrate as layout
+    from service.store.index import Index
+    from service.store.keys import Keys
 
     with ExitStack() as stack:
         config = _operator_config(stack)
@@ -103,7 +103,7 @@ def _embedded_redis(config: Any) -> Any:
 
     import redis
 
-    from service.embedded import EmbeddedRedis
+    from service.store.embedded import EmbeddedRedis
 
     @contextmanager
     def running() -> Any:
@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         "partitions' missing publication bounds",
     )
     p.set_defaults(func=migrate)
-    from service.client_cli import add_commands
+    from service.client.commands import add_commands
 
     add_commands(parser, commands)  # submit, check, import, export: over HTTP, through service.client
     return parser

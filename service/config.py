@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from limits import RateLimitItem, parse_many
 
-from service import thresholds
+from service.detect import thresholds
 
 Number = TypeVar("Number", int, float)
 

@@ -12,15 +12,16 @@ from typing import Any, cast
 import redis
 from marshmallow import ValidationError
 
-from service.align import Profile, signature
 from service.config import Config
+from service.detect.align import Profile, signature
+from service.detect.fingerprint import ALGORITHM, Fingerprints
+from service.detect.text import EmptyTextError, Text, clean_text
 from service.errors import ProblemError, not_found
-from service.fingerprint import ALGORITHM, Fingerprints
-from service.index import Article, Command, Conflict, Index
-from service.keys import Keys
 from service.lineage import Lineage
-from service.provenance import Provenance, Query, Tracer
-from service.text import EmptyTextError, Text, clean_text
+from service.store import export
+from service.store.index import Article, Command, Conflict, Index
+from service.store.keys import Keys
+from service.trace import Provenance, Query, Tracer
 
 
 @dataclass
@@ -97,7 +98,7 @@ class ProvenanceService:
         fingerprints = cached or Fingerprints.of(text)
         profile = Profile(text)
         provenance, later = self.tracer.trace_with_later(
-            Query(text, fingerprints, published_before=published_at, exclude=article_id, profile=profile),
+            Query(profile, fingerprints, published_before=published_at, exclude=article_id),
             later_than=published_at,
         )
         article = self.article_of(
@@ -161,6 +162,13 @@ class ProvenanceService:
             raise not_found(f"no article with id {article_id!r}")
         self.lineage.deleted(article)
 
+    def list_articles(self, cursor: str | None, limit: int) -> export.Page:
+        """Stored articles with their text, in storage order, from an opaque cursor (a bad one: 422)."""
+        try:
+            return export.list_articles(self.index, cursor, limit)
+        except export.BadCursor as err:
+            raise ValidationError({"cursor": [str(err)]}) from None
+
     def provenance_of(self, article: Article) -> Provenance:
         """A stored article's provenance against the articles published before it."""
         return self.lineage.provenance_of(article)
@@ -176,7 +184,7 @@ class ProvenanceService:
         fingerprints, cache_write = self.fingerprints(text)
         return self.tracer.trace(
             Query(
-                text,
+                Profile(text),
                 fingerprints,
                 published_before=data.get("published_at"),
                 limit=data["limit"],

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Flask, Response, json
+from flask import Flask, Response, g, has_request_context, json
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
-
-from service.observability import count_redis_error, current_request_id
 
 PROBLEM_TYPE = "https://provenance.example/problems/"
 SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -44,7 +43,8 @@ def problem(
     status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None, **extra: Any
 ) -> Response:
     body = {"type": PROBLEM_TYPE + slug, "title": title, "status": status, "detail": detail, **extra}
-    request_id = current_request_id()
+    # Set by the observability hooks (service/api/observability.py), which run before any other.
+    request_id = g.get("request_id") if has_request_context() else None
     if request_id is not None:
         body["request_id"] = request_id  # the X-Request-ID of the answer, to quote when reporting it
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
@@ -53,7 +53,10 @@ def problem(
     return response
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, on_store_error: Callable[[redis.RedisError], None] = lambda err: None) -> None:
+    """The problem handlers. `on_store_error` hears of each Redis error answered with a 503 (the metrics
+    count them): errors knows nothing of the HTTP layer's observability."""
+
     @app.errorhandler(ProblemError)
     def _problem(err: ProblemError) -> Response:
         return problem(err.status, err.title, err.detail, err.slug, **err.extra)
@@ -83,7 +86,7 @@ def init_app(app: Flask) -> None:
         if isinstance(err, CLUSTER_MISUSE):
             return _unexpected(err)
         log.warning("redis unavailable: %s", err.__class__.__name__)
-        count_redis_error(err if isinstance(err, redis.RedisError) else redis.ConnectionError(str(err)))
+        on_store_error(err if isinstance(err, redis.RedisError) else redis.ConnectionError(str(err)))
         return problem(
             503,
             "Service Unavailable",
@@ -107,7 +110,7 @@ def init_app(app: Flask) -> None:
         if not (isinstance(err, REDIS_REFUSALS) or str(err).startswith("MISCONF")):
             return _unexpected(err)
         log.error("redis refuses the request: %s", err)
-        count_redis_error(err)
+        on_store_error(err)
         return problem(
             503,
             "Service Unavailable",

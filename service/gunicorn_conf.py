@@ -4,7 +4,7 @@ Every value can be overridden by the environment variable named beside it. Witho
 starts an embedded redis-server (AOF on) under PROVENANCE_DATA_DIR before forking workers, hands its URL
 to them, and stops it on exit.
 
-Logs: every process logs to stderr in one format, JSON lines by default (service/logs.py), gunicorn's own
+Logs: every process logs to stderr in one format, JSON lines by default (service/api/logs.py), gunicorn's own
 error log included. The app writes the access log (one line per request, with its request id), so
 gunicorn's access log is off.
 
@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.logs import logging_config
+from service.api.logs import logging_config
 
 bind = os.environ.get("PROVENANCE_BIND", "127.0.0.1:8080")
 # Detection is CPU-bound Python; one process per core, and a second thread each to overlap Redis waits.
@@ -60,7 +60,7 @@ def on_starting(server: Any) -> None:
     if os.environ.get("REDIS_URL"):
         return
     from service.config import Config
-    from service.embedded import EmbeddedRedis
+    from service.store.embedded import EmbeddedRedis
 
     _embedded = EmbeddedRedis(Config.from_env().data_dir)
     os.environ["REDIS_URL"] = _embedded.start()
@@ -93,7 +93,7 @@ def _warm_words(server: Any) -> None:
     """The per-word memo of English, filled in the master before the workers fork (`warm_words`)."""
     if warm_words <= 0:
         return
-    from service import lexicon
+    from service.detect import lexicon
 
     started = time.monotonic()
     lexicon.warm(warm_words)
@@ -106,7 +106,7 @@ def post_worker_init(worker: Any) -> None:
     """Load English word frequencies now (the first request would), then move everything alive to the
     garbage collector's permanent generation: the app, its libraries and those tables are never garbage,
     and a full collection walked them all (27 ms for the app alone, measured) in the middle of a request."""
-    from service import lexicon
+    from service.detect import lexicon
 
     lexicon.weight("the")
     gc.freeze()

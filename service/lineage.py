@@ -17,11 +17,10 @@ import logging
 from datetime import datetime
 from typing import cast
 
-from service.compare import WHOLE
-from service.index import Article, Index, Ref
-from service.keys import Keys
-from service.provenance import Provenance, Query, Tracer
-from service.text import Text
+from service.detect.compare import WHOLE
+from service.store.index import Article, Index, Ref
+from service.store.keys import Keys
+from service.trace import Provenance, Query, Tracer
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +32,12 @@ class Lineage:
         self.keys = keys
 
     def provenance_of(self, article: Article) -> Provenance:
-        """A stored article's provenance against the articles published before it."""
+        """A stored article's provenance against the articles published before it. Its profile comes from
+        the tracer's cache of stored articles' profiles, where it often is already (and stays for the next
+        revision or verification that reads it)."""
         return self.tracer.trace(
             Query(
-                Text(article.text),
+                self.tracer.profile_of(article),
                 article.fingerprints,
                 published_before=article.published_at,
                 exclude=article.id,

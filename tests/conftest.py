@@ -14,7 +14,7 @@ import pytest
 import redis as redis_lib
 
 from service.app import create_app
-from service.embedded import EmbeddedRedis
+from service.store.embedded import EmbeddedRedis
 from tests.live import Scripted, serving
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

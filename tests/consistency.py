@@ -1,4 +1,5 @@
-"""Whole articles or none: a check of the index in Redis against what ADD_ARTICLE writes (service/scripts.py).
+"""Whole articles or none: a check of the index in Redis against what ADD_ARTICLE writes
+(service/store/scripts.py).
 
 An article is whole when its id bucket names its number, its record string exists and names the same id,
 its meta hash holds its publication time and SimHash, and every index entry of its fingerprints is in
@@ -17,8 +18,8 @@ from typing import Any
 
 import redis
 
-from service.index import MEMBER, Article, Index, Ref
-from service.keys import Keys
+from service.store.index import MEMBER, Article, Index, Ref
+from service.store.keys import Keys
 
 # Syllables of made-up words: texts that share no passage, anchor or quote with each other.
 SYLLABLES = (

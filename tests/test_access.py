@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service import access
+from service.api import access
 from service.app import create_app
 from service.config import Config
-from service.embedded import EmbeddedRedis
+from service.store.embedded import EmbeddedRedis
 from tests.cluster import LocalCluster
 from tests.factories import HARBOUR, make_article
 
@@ -192,11 +192,11 @@ def test_every_configured_key_is_compared(monkeypatch: pytest.MonkeyPatch) -> No
 def test_an_open_service_warns_once_at_creation(
     app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="service.access"):
+    with caplog.at_level(logging.WARNING, logger="service.api.access"):
         client = create_app(app_config).test_client()
         client.get("/v1/articles")
         client.get("/v1/articles")
-    warnings = [r for r in caplog.records if r.name == "service.access" and r.levelno == logging.WARNING]
+    warnings = [r for r in caplog.records if r.name == "service.api.access" and r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "open to anyone" in warnings[0].getMessage()
 
@@ -204,9 +204,9 @@ def test_an_open_service_warns_once_at_creation(
 def test_a_guarded_service_does_not_warn(
     app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.WARNING, logger="service.access"):
+    with caplog.at_level(logging.WARNING, logger="service.api.access"):
         create_app({**app_config, "api_keys": KEYS})
-    assert not [r for r in caplog.records if r.name == "service.access" and r.levelno >= logging.WARNING]
+    assert not [r for r in caplog.records if r.name == "service.api.access" and r.levelno >= logging.WARNING]
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""service.client against a real server in a thread (werkzeug, over the test's real Redis)."""
+"""service.client.client against a real server in a thread (werkzeug, over the test's real Redis)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service import export as export_module
 from service.app import create_app
-from service.client import Article, BatchItem, Client, ProblemError, Provenance, Unreachable
+from service.client.client import Article, BatchItem, Client, ProblemError, Provenance, Unreachable
+from service.store import export as export_module
 from tests.factories import HARBOUR, ORCHESTRA, make_article, with_boilerplate
 from tests.live import Scripted, serving
 

@@ -65,7 +65,7 @@ def test_keys_of_one_article_share_a_slot(cluster: LocalCluster, key_prefix: str
     """Every multi-key script runs on one slot: the partition's hash tag."""
     from redis.cluster import key_slot
 
-    from service.keys import Keys
+    from service.store.keys import Keys
 
     keys = Keys(key_prefix, partitions=8)
     partition = keys.partition_of("wire/7")
@@ -77,7 +77,7 @@ def test_keys_of_one_article_share_a_slot(cluster: LocalCluster, key_prefix: str
 def test_a_store_of_the_previous_layout_migrates_on_the_cluster(
     cluster: LocalCluster, key_prefix: str
 ) -> None:
-    from service import migrate
+    from service.store import migrate
     from tests.test_migrate import as_previous_layout, snapshot
 
     app = create_app({"redis_url": cluster.url, "key_prefix": key_prefix, "partitions": 8})

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.keys import Keys
+from service.store.keys import Keys
 from tests.consistency import distinct_body, stored_articles
 from tests.processes import Apps, PrivateRedis, ProvenanceServe, running, wait_for
 

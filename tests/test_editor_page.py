@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from service.app import create_app
-from service.text import clean_text
+from service.detect.text import clean_text
 from tests.factories import HARBOUR, ORCHESTRA, make_article
 from tests.live import serving
 from tests.test_seed import read_seed

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import redis as redis_lib
 
-from service.embedded import EmbeddedRedis
+from service.store.embedded import EmbeddedRedis
 
 
 def free_port() -> int:

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.keys import Keys
+from service.store.keys import Keys
 from tests.cluster import LocalCluster
 from tests.factories import ORCHESTRA, make_article
 from tests.processes import Apps, PrivateRedis, wait_for

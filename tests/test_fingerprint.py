@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from service.fingerprint import Fingerprints, hamming, passage_hashes, simhash, to_hex
-from service.text import Text, clean_text, tokens
+from service.detect.fingerprint import Fingerprints, hamming, passage_hashes, simhash, to_hex
+from service.detect.text import Text, clean_text, tokens
 from tests.factories import HARBOUR, ORCHESTRA
 
 

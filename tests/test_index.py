@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.fingerprint import Fingerprints
-from service.index import MEMBER, NEWEST, ZDICT, Article, Conflict, Index, _split, simhash_blocks
-from service.keys import Keys
+from service.detect.fingerprint import Fingerprints
+from service.store.index import MEMBER, NEWEST, ZDICT, Article, Conflict, Index, _split, simhash_blocks
+from service.store.keys import Keys
 
 
 @pytest.fixture

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from service import lexicon
-from service.text import tokens
+from service.detect import lexicon
+from service.detect.text import tokens
 from tests.factories import HARBOUR, ORCHESTRA
 from tests.regression_texts import TEMPETE
 

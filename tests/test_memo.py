@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import gc
 
-from service import lexicon
-from service.memo import Memo
+from service.detect import lexicon
+from service.detect.memo import Memo
 
 
 def test_a_word_is_computed_once_and_answered_from_the_memo() -> None:

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service import migrate
 from service.app import create_app
-from service.index import MEMBER
-from service.keys import Keys
+from service.store import migrate
+from service.store.index import MEMBER
+from service.store.keys import Keys
 from tests.factories import HARBOUR, ORCHESTRA
 
 

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from service.api.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
+from service.api.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from service.app import create_app
-from service.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
-from service.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from tests.factories import HARBOUR, make_article
 from tests.processes import wait_for
 

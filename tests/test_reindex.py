@@ -8,9 +8,9 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from service.fingerprint import ALGORITHM, Fingerprints
-from service.index import Article
-from service.text import Text, clean_text
+from service.detect.fingerprint import ALGORITHM, Fingerprints
+from service.detect.text import Text, clean_text
+from service.store.index import Article
 from tests.factories import HARBOUR
 
 

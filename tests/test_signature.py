@@ -10,16 +10,16 @@ from typing import Any
 import pytest
 import redis as redis_lib
 
-from service.align import Profile, containment, containment_bound, containment_bounds, signature
-from service.compare import compare
 from service.config import Config
 from service.core import ProvenanceService
-from service.fingerprint import Fingerprints
-from service.index import Article, Index
-from service.keys import Keys
-from service.provenance import Query
-from service.text import Text
-from service.thresholds import Thresholds
+from service.detect.align import Profile, containment, containment_bound, containment_bounds, signature
+from service.detect.compare import compare
+from service.detect.fingerprint import Fingerprints
+from service.detect.text import Text
+from service.detect.thresholds import Thresholds
+from service.store.index import Article, Index
+from service.store.keys import Keys
+from service.trace import Query
 from tests import regression_texts as rt
 from tests.factories import HARBOUR, ORCHESTRA, with_boilerplate
 
@@ -159,7 +159,7 @@ def test_candidates_sharing_only_names_are_not_verified_and_rewrites_are(service
     found = service.index.candidates(fingerprints)
     namesake = service.index.ref_of("namesake")
     assert found.shared["anchors"][namesake] and not found.shared["passages"][namesake]
-    answer = service.tracer.trace(Query(text, fingerprints))
+    answer = service.tracer.trace(Query(Profile(text), fingerprints))
     assert answer.original is not None and answer.original.article.id == "hospital"
     assert verified == ["hospital"]
 

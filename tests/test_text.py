@@ -7,9 +7,9 @@ import random
 
 import pytest
 
-from service.align import Profile, reworded
-from service.compare import compare
-from service.text import (
+from service.detect.align import Profile, reworded
+from service.detect.compare import compare
+from service.detect.text import (
     WORD_BEFORE_STOP,
     EmptyTextError,
     Text,
@@ -20,7 +20,7 @@ from service.text import (
     tokens,
     word_before_stop,
 )
-from service.thresholds import Thresholds
+from service.detect.thresholds import Thresholds
 from tests.factories import HARBOUR
 
 PAGE = """<!doctype html><html><head><title>Bridge | Gazette</title>

@@ -18,7 +18,7 @@ def service() -> ProvenanceService:
 
 def answer(body: dict[str, Any]) -> Response:
     """The JSON response of a view whose body carries verdicts: the body is kept for the metrics hook
-    (service/observability.py), which counts them without parsing the response again."""
+    (service/api/observability.py), which counts them without parsing the response again."""
     g.answer = body
     return jsonify(body)
 

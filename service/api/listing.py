@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import ValidationError
 
 from schemas.listing import ListingOut, ListingQuery
-from service import export
 from service.api import service
 
 bp = Blueprint("listing", __name__, url_prefix="/v1")
@@ -18,8 +16,5 @@ listing_out = ListingOut()
 def list_articles() -> Response:
     """Stored articles with their text, in storage order, from an opaque cursor."""
     query = listing_query.load(request.args)
-    try:
-        page = export.list_articles(service().index, query.get("cursor"), query["limit"])
-    except export.BadCursor as err:
-        raise ValidationError({"cursor": [str(err)]}) from None
+    page = service().list_articles(query.get("cursor"), query["limit"])
     return jsonify(listing_out.dump(page))

@@ -67,7 +67,7 @@
 
   // ------------------------------------------------------------------ the text as the service sees it
 
-  // The service's service/text.py normalise() and drop_boilerplate() for plain text, so that passage
+  // The service's service/detect/text.py normalise() and drop_boilerplate() for plain text, so that passage
   // offsets (code points of the cleaned text) fall on the same characters here.
   const ZERO_WIDTH = /[\u200b\u200c\u200d\u2060\ufeff\u00ad]/gu;
   const SPACE = /[\s\x1c-\x1f\x85]+/u;

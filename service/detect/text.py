@@ -19,8 +19,8 @@ import trafilatura
 from lxml import etree
 from lxml import html as lxml_html
 
-from service import lexicon
-from service.memo import Memo
+from service.detect import lexicon
+from service.detect.memo import Memo
 
 ZERO_WIDTH_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 ZERO_WIDTH = dict.fromkeys(map(ord, ZERO_WIDTH_CHARS), None)

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from service.client import Client, ProblemError, Provenance, Submitted, Unreachable, rfc3339
-from service.importer import Importer, UsageError, detect_format
+from service.client.client import Client, ProblemError, Provenance, Submitted, Unreachable, rfc3339
+from service.client.importer import Importer, UsageError, detect_format
 
 EXIT_OK = 0
 EXIT_USAGE = 2

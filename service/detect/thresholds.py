@@ -42,7 +42,7 @@ class Thresholds:
     partial_cover: float = 0.8
 
     # rewrite: the query sentences not aligned verbatim re-express the candidate's, in order. Measured
-    # (service/align.py) on the development cases and on Clough & Stevenson's answers:
+    # (service/detect/align.py) on the development cases and on Clough & Stevenson's answers:
     # - rewrite_alignment, the mean aligned similarity of those sentences: rewrites 0.21-0.46, summaries
     #   0.21-0.43; the new material of a partial reuse 0.04-0.10. 0.15 sits between.
     rewrite_alignment: float = 0.15

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 import snowballstemmer
 from wordfreq import top_n_list, zipf_frequency
 
-from service.memo import Memo
+from service.detect.memo import Memo
 
 LANGUAGES = {"en": "english", "fr": "french", "es": "spanish", "de": "german"}
 DEFAULT_LANGUAGE = "en"

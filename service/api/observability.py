@@ -14,7 +14,7 @@
 - One access-log line per request on the `provenance.access` logger (method, path without the query,
   status, duration_ms, remote_addr; the request id from the log filter), never a body or a header value;
   scrapes of /metrics at DEBUG so they do not fill the log.
-- Metrics (service/metrics.py), served at /metrics, open like /healthz.
+- Metrics (service/api/metrics.py), served at /metrics, open like /healthz.
 
 Hand-written rather than flask-talisman: its maintained fork (wntrblm/flask-talisman) last released in
 2023 and its defaults are for a browser site (a redirect to https, which breaks a service behind a
@@ -32,8 +32,8 @@ import uuid
 import redis
 from flask import Flask, Response, current_app, g, has_request_context, request
 
-from service.logs import ACCESS_LOGGER
-from service.metrics import CONTENT_TYPE, Metrics, verdicts_in
+from service.api.logs import ACCESS_LOGGER
+from service.api.metrics import CONTENT_TYPE, Metrics, verdicts_in
 
 REQUEST_ID_HEADER = "X-Request-ID"
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,128}")

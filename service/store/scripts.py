@@ -1,19 +1,19 @@
 """Lua scripts, registered once per Redis client. Each touches keys of one partition (one hash tag).
 
-Index entries live in bucket sorted sets (service/keys.py): score = the rest of the fingerprint (20 bits),
-member = 5 bytes, the article number (4, big endian) then the slot (1: which of the article's entries in
-that bucket it is, so members stay distinct). Members of one score sort as bytes, hence by article
+Index entries live in bucket sorted sets (service/store/keys.py): score = the rest of the fingerprint (20
+bits), member = 5 bytes, the article number (4, big endian) then the slot (1: which of the article's entries
+in that bucket it is, so members stay distinct). Members of one score sort as bytes, hence by article
 number: the earliest stored articles of an entry are the first ones `ZRANGEBYSCORE … LIMIT 0 n` returns,
 read in Redis's C however many the entry holds (layout v3 stored slot * 2^32 + number as decimal text,
 which sorts by neither, so every member of an entry was read and sorted in Lua). An entry keeps at most
 a given number of articles (`keep`): past it, an entry shared by that many articles is no evidence, and a
 hot pair of names must not grow a bucket without bound.
 
-ADD_ARTICLE and LOOKUP take all of a text's entries in one argument (service/index.py `packed_entries`),
+ADD_ARTICLE and LOOKUP take all of a text's entries in one argument (service/store/index.py `packed_entries`),
 10 bytes each, big endian: the view (1 byte: 1 SimHash block, 2 passage, 3 anchor pair, 4 quote), the
 bucket (4), the rest (4) and the slot (1, which of the text's entries in that bucket it is). A bucket's key
 is the partition's bucket key prefix, the view's code (h, p, a, q) and the bucket in hexadecimal, as
-service/keys.py `entries` writes it; the bucket keys are not declared in KEYS but share the hash tag of
+service/store/keys.py `entries` writes it; the bucket keys are not declared in KEYS but share the hash tag of
 the keys that are, so the script runs on one Redis Cluster slot.
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 # Adds an article, its metadata and all its index entries, or nothing if the id is taken.
 # KEYS[1] = the id's bucket hash, KEYS[2] = the record string, KEYS[3] = the meta bucket hash,
 # KEYS[4] = the partition's article count, KEYS[5] = its publication bound, KEYS[6] = the bound being
-# computed (service/index.py `bound_publications`)
+# computed (service/store/index.py `bound_publications`)
 # ARGV[1] = article id, ARGV[2] = article number, ARGV[3] = content hash, ARGV[4] = record,
 # ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7] = the partition's bucket key prefix,
 # ARGV[8] = the entries (as the module's docstring says), ARGV[9..12] = how many articles an entry of
@@ -153,7 +153,7 @@ return 1
 # set, the article numbers of the entry with the given rest (ZRANGEBYSCORE: a scan in Redis's C, not in Lua);
 # of an entry shared by many articles, the earliest stored ones, and only those are read (LIMIT). Per article,
 # how many entries of each view it shares, and its evidence (the weighted sum of its shares of views 2..5).
-# The ranking is the one of service/provenance.py: a SimHash within the near distance first (decided from the
+# The ranking is the one of service/trace.py: a SimHash within the near distance first (decided from the
 # meta value of every article sharing a SimHash block: its publication time and SimHash), then the most
 # evidence, then the earliest stored; articles neither near nor of enough evidence are left out. Rows are then
 # taken in that order, reading each one's meta value, until two quotas are full: articles published at or
@@ -179,8 +179,8 @@ return 1
 # ARGV[20] = the text's entries (the slot is not read), ARGV[21..24] = how many articles an entry of views
 # 1..4 yields at most
 # Returns {number, shared of view 1, 2, 3, 4, 5, meta value, record head or false} for each article
-# taken, best first. The record head (its word signature, service/align.py) is read for the articles the
-# tracer would check by signature (not near, no quote, fewer than ARGV[17] passages), so that the check
+# taken, best first. The record head (its word signature, service/detect/align.py) is read for the articles
+# the tracer would check by signature (not near, no quote, fewer than ARGV[17] passages), so that the check
 # costs no round trip of its own.
 LOOKUP = """
 local before_quota = tonumber(ARGV[1])

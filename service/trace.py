@@ -12,12 +12,12 @@ import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from service.align import Profile, containment_bounds
-from service.compare import WHOLE, Comparison, Passage, compare
-from service.fingerprint import Fingerprints, hamming
-from service.index import Article, Candidates, Command, Index, Ref
-from service.text import Text
-from service.thresholds import Thresholds
+from service.detect.align import Profile, containment_bounds
+from service.detect.compare import WHOLE, Comparison, Passage, compare
+from service.detect.fingerprint import Fingerprints, hamming
+from service.detect.text import Text
+from service.detect.thresholds import Thresholds
+from service.store.index import Article, Candidates, Command, Index, Ref
 
 # What a candidate's shared entries weigh as evidence: a passage or a quote 2, an anchor pair or a stock
 # phrase 1. A shared SimHash block is no evidence by itself (16 bits match by chance); a SimHash within
@@ -48,21 +48,20 @@ class Provenance:
 
 @dataclass
 class Query:
-    """A text to trace, prepared once."""
+    """A text to trace, prepared once: its Profile (the text and what verification needs of it, made
+    once per request and passed down) and its fingerprints."""
 
-    text: Text
+    profile: Profile
     fingerprints: Fingerprints
     published_before: datetime | None = None
     exclude: str | None = None
     limit: int = 10
-    profile: Profile | None = None  # made when first needed, unless the caller has one
     # Redis commands to send in the round trip of the text's first lookup (its fingerprint cache write)
     along: tuple[Command, ...] = ()
 
-    def profiled(self) -> Profile:
-        if self.profile is None:
-            self.profile = Profile(self.text)
-        return self.profile
+    @property
+    def text(self) -> Text:
+        return self.profile.text
 
 
 class Tracer:
@@ -134,12 +133,12 @@ class Tracer:
             signatures |= self.index.signatures(missing)
         dropped = {ref for ref in unsure if ref not in signatures}  # deleted meanwhile
         gated = [(ref, sig) for ref in unsure if (sig := signatures.get(ref)) is not None]
-        bounds = containment_bounds(query.profiled(), [sig for _, sig in gated])
+        bounds = containment_bounds(query.profile, [sig for _, sig in gated])
         dropped.update(ref for (ref, _), bound in zip(gated, bounds, strict=True) if bound < least)
         return [r for r in refs if r not in dropped]
 
     def _answer(self, query: Query, candidates: list[Ref]) -> Provenance:
-        profile = query.profiled()
+        profile = query.profile
         verified = self._verify(query, profile, candidates)
         related = [m for m in verified if m.relation != "none"]
         related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))
@@ -236,9 +235,9 @@ class Tracer:
                 m.relation = m.fallback
 
     def compare(self, profile: Profile, article: Article) -> Comparison:
-        return compare(profile, self._profile(article), self.limits)
+        return compare(profile, self.profile_of(article), self.limits)
 
-    def _profile(self, article: Article) -> Profile:
+    def profile_of(self, article: Article) -> Profile:
         """Profiles of stored articles, kept for the articles most often verified (wire originals)."""
         key = (article.id, article.content_hash)
         with self._profiles_lock:

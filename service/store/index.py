@@ -1,8 +1,8 @@
 """The fingerprint index over Redis: add, get, delete articles and look up candidates by fingerprint.
 
 An article is a record string, 16 bytes of metadata in a shared hash and its entries in bucket sets
-(service/keys.py), written and removed by one Lua script each (service/scripts.py), so no reader ever
-sees half an article. Candidates come from set lookups only, filtered inside Redis and batched in one
+(service/store/keys.py), written and removed by one Lua script each (service/store/scripts.py), so no reader
+ever sees half an article. Candidates come from set lookups only, filtered inside Redis and batched in one
 script call per partition: the cost of a query depends on the text asked about, not on the number of
 articles indexed.
 """
@@ -25,9 +25,9 @@ from typing import Any, NamedTuple, cast
 import redis
 from zlib_ng import zlib_ng
 
-from service import scripts
-from service.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
-from service.keys import META_BUCKET_SHIFT, Keys
+from service.detect.fingerprint import ALGORITHM, BITS, VIEW_BITS, Fingerprints
+from service.store import scripts
+from service.store.keys import META_BUCKET_SHIFT, Keys
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,8 @@ BLOCK_BITS = BITS // SIMHASH_BLOCKS
 BUCKET_BITS = 16
 REST_BITS = VIEW_BITS - BUCKET_BITS
 ENTRY_SHIFT = 1 << 32
-# An index entry's member in its bucket: the article number, then the slot (service/scripts.py). Members of
-# one entry sort as bytes, so by article number: the earliest stored come first.
+# An index entry's member in its bucket: the article number, then the slot (service/store/scripts.py). Members
+# of one entry sort as bytes, so by article number: the earliest stored come first.
 MEMBER = struct.Struct(">IB")
 RECORD_VERSION = 4  # 4: the word signature first (read alone with GETRANGE); 3: without it
 SIGNATURE_READ = 2048  # bytes of a record read for its signature: enough for 1,000 stems
@@ -48,7 +48,7 @@ SIGNATURE_READ = 2048  # bytes of a record read for its signature: enough for 1,
 # Records depend on it byte for byte: never edit the file; a new one needs a new RECORD_VERSION.
 ZDICT = (Path(__file__).parent / "zdict.txt").read_bytes()
 META = struct.Struct(">dQ")  # publication time (epoch seconds), SimHash
-NEWEST = struct.Struct(">d")  # a partition's publication bound (service/scripts.py)
+NEWEST = struct.Struct(">d")  # a partition's publication bound (service/store/scripts.py)
 LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict code, score * 10,000
 VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
 VIEWS = ("simhash", "passages", "anchors", "quotes")
@@ -102,7 +102,7 @@ class Article:
     score: float | None = None
     ref: Ref | None = None
     algorithm: str = ALGORITHM
-    signature: bytes = b""  # service/align.py: the stems it has, for a cheap bound before verification
+    signature: bytes = b""  # service/detect/align.py: the stems it has, for a cheap bound before verification
 
     @property
     def fingerprint(self) -> str:
@@ -495,7 +495,7 @@ class Index:
         along: Sequence[Command] = (),
     ) -> Candidates:
         """The articles sharing most with the text, with their metadata: one lookup script per partition,
-        all in one round trip. Ranked as service/provenance.py ranks them: a SimHash within `near_bits`
+        all in one round trip. Ranked as service/trace.py ranks them: a SimHash within `near_bits`
         first, then the most evidence (shared entries weighted per counted view by `weights`, 1 each by
         default), then the earliest stored; an article neither near nor of `least` evidence is left out.
         Of those, the best `most` published at or before `cutoff` (every one without a cutoff) and the
@@ -549,9 +549,10 @@ class Index:
 
     def bound_publications(self) -> int:
         """Give each partition that lacks one its publication bound (the latest publication time of its
-        articles; service/scripts.py), for a store written before bounds were kept. Safe while the service
-        runs: the bound is computed under another key that every add raises too, then set in one script.
-        Returns how many partitions got one. A maintenance walk of every meta hash, never a request path."""
+        articles; service/store/scripts.py), for a store written before bounds were kept. Safe while the
+        service runs: the bound is computed under another key that every add raises too, then set in one
+        script. Returns how many partitions got one. A maintenance walk of every meta hash, never a request
+        path."""
         done = 0
         for partition in range(self.keys.partitions):
             if self.redis.exists(self.keys.newest(partition)):

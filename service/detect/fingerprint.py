@@ -1,15 +1,16 @@
 """Text -> fingerprints: the article's 64-bit SimHash (the `simhash` package) and passage fingerprints.
 
-Views, each indexed in Redis (service/index.py):
+Views, each indexed in Redis (service/store/index.py):
 - `simhash`: SimHash over word 3-shingles of the whole text; near-duplicates lie within a few bits
   (Manku et al. 2007), found through block tables.
 - `passages`: per sentence of 6 or more tokens, the two smallest 64-bit hashes of its word 3-shingles that
   hold a telling word (a bottom-2 MinHash; PASSAGE_MIN_WEIGHT): a sentence copied word for word, or with a
   word changed, shares at least one with its source, so excerpts and partial reuse are found however
   little of the article they take.
-- `anchors`: pairs of the text's most telling rare words (names, figures, rare terms; service/lexicon.py).
-  A rewrite or a summary rewords every sentence but keeps who and what: it shares several pairs with its
-  original. Pairs, not single words, keep each posting list short however many articles name one person.
+- `anchors`: pairs of the text's most telling rare words (names, figures, rare terms;
+  service/detect/lexicon.py). A rewrite or a summary rewords every sentence but keeps who and what: it
+  shares several pairs with its original. Pairs, not single words, keep each posting list short however
+  many articles name one person.
 - `quotes`: quoted speech of four words or more, which rewrites keep word for word.
 ALGORITHM names this recipe; fingerprints are cached under it, so changing the recipe means re-indexing.
 """
@@ -24,8 +25,8 @@ from dataclasses import dataclass
 import xxhash
 from simhash import Simhash
 
-from service import lexicon
-from service.text import Text, names, shingles
+from service.detect import lexicon
+from service.detect.text import Text, names, shingles
 
 ALGORITHM = "fp5"  # fp5: SimHash features hashed by xxHash64, not MD5 (half the time); fp4: xxHash64
 # view hashes (fp3: BLAKE2b, 5x slower), passages of telling shingles only

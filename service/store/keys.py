@@ -4,7 +4,7 @@ Layout (`prov` is the configurable prefix, `v4` the layout version, N the partit
     prov:v4:{pN}:seq              counter of article numbers in the partition
     prov:v4:{pN}:count            how many articles the partition holds
     prov:v4:{pN}:newest           8 bytes (a double): no article stored in the partition was published
-                                  after this time; absent when unknown (service/scripts.py)
+                                  after this time; absent when unknown (service/store/scripts.py)
     prov:v4:{pN}:newest:scan      the same, while `Index.bound_publications` computes it for a store
                                   written without it
     prov:v4:{pN}:ids:<bucket>     hash: article id -> "<number> <content hash>" (65,536 buckets by id hash)
@@ -15,12 +15,12 @@ Layout (`prov` is the configurable prefix, `v4` the layout version, N the partit
     prov:v4:{pN}:x:<view><bucket> sorted set, member the article number and slot (5 bytes), score the rest
                                   of the fingerprint: the index entries of one view (h SimHash block, p
                                   passage, a anchor pair, q quote) whose fingerprint falls in the bucket
-                                  (service/scripts.py)
+                                  (service/store/scripts.py)
     prov:v4:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
                                   original is this article
     prov:v4:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
-v3 differed only in the members of `x` (decimal text): `provenance migrate` (service/migrate.py) moves it.
-Small hashes and sorted sets are what Redis stores compactly (listpacks), so records of many articles
+v3 differed only in the members of `x` (decimal text): `provenance migrate` (service/store/migrate.py) moves
+it. Small hashes and sorted sets are what Redis stores compactly (listpacks), so records of many articles
 share a key and one index entry costs about 10 bytes instead of a key of its own; an entry is found by
 ZRANGEBYSCORE, a scan of the bucket in Redis's C (layout v2 kept integer sets, scanned in Lua: 15-50
 times slower at the same size).
@@ -33,7 +33,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-LAYOUT_VERSION = "v4"  # v4: index members as 5 bytes (service/scripts.py); `provenance migrate`
+LAYOUT_VERSION = "v4"  # v4: index members as 5 bytes (service/store/scripts.py); `provenance migrate`
 ID_BUCKETS = 1 << 16
 META_BUCKET_SHIFT = 6  # 64 articles (128 fields) per meta hash: within Redis's listpack default
 
@@ -42,7 +42,7 @@ META_BUCKET_SHIFT = 6  # 64 articles (128 fields) per meta hash: within Redis's 
 class Keys:
     prefix: str = "prov"
     partitions: int = 1
-    version: str = LAYOUT_VERSION  # another only to name an older layout's keys (service/migrate.py)
+    version: str = LAYOUT_VERSION  # another only to name an older layout's keys (service/store/migrate.py)
 
     @property
     def root(self) -> str:

@@ -2,7 +2,7 @@
 
 `logging_config()` is the `logging.config.dictConfig` of the service: gunicorn_conf.py hands it to
 gunicorn (`logconfig_dict`), so gunicorn's own error log, the app's loggers and the access log of
-`provenance.access` (one line per request, written by service/observability.py) share one format.
+`provenance.access` (one line per request, written by service/api/observability.py) share one format.
 
 This module imports nothing of the app (only `flask.g`): gunicorn's master loads it to configure logging,
 before PROMETHEUS_MULTIPROC_DIR is set, so it must not pull in prometheus_client.
@@ -29,7 +29,7 @@ _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "reque
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamps records logged while a request is handled with its id (set by service/observability.py).
+    """Stamps records logged while a request is handled with its id (set by service/api/observability.py).
 
     Attach it to handlers, not loggers: a logger's filters do not see records its children propagate."""
 

@@ -9,7 +9,7 @@ measures then say whether the query re-expresses the match:
   sentence similarity: weighted Dice of stems plus Dice of skip-bigrams), divided by the number of
   query sentences. A rewrite follows its original in order, sentence by sentence; an independent report
   orders its facts its own way.
-Their sum is the rewording score; service/thresholds.py holds the cut-offs and why.
+Their sum is the rewording score; service/detect/thresholds.py holds the cut-offs and why.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from functools import cached_property
 
 import numpy as np
 
-from service import lexicon
-from service.memo import Memo
-from service.text import KeySet, Text
+from service.detect import lexicon
+from service.detect.memo import Memo
+from service.detect.text import KeySet, Text
 
 MIN_SENTENCE_TOKENS = 4
 

@@ -1,8 +1,8 @@
-"""Moving stored data from the previous key layout to this one (service/keys.py LAYOUT_VERSION).
+"""Moving stored data from the previous key layout to this one (service/store/keys.py LAYOUT_VERSION).
 
 v3 -> v4: every key under `<prefix>:v3:` moves to `<prefix>:v4:` (the same hash tag, so the same Redis
 Cluster slot: RENAME works there too), and the members of the index buckets (`x:` sorted sets) are
-rewritten from decimal text (slot * 2^32 + number) to 5 bytes (number, slot; service/scripts.py), one
+rewritten from decimal text (slot * 2^32 + number) to 5 bytes (number, slot; service/store/scripts.py), one
 bucket at a time in a Lua script, atomic per bucket. Cached fingerprints (`fpc`) are dropped, not moved:
 they are a cache. What has moved is no longer under v3, so a migration that stops part way goes on where
 it stopped when run again.
@@ -19,7 +19,7 @@ from typing import cast
 
 import redis
 
-from service.keys import Keys
+from service.store.keys import Keys
 
 PREVIOUS_VERSION = "v3"
 

@@ -1,6 +1,6 @@
 """Every stored article, page by page: the listing behind `GET /v1/articles` and `provenance export`.
 
-Articles are numbered in their partition in the order they were stored (`seq`, service/keys.py), and a
+Articles are numbered in their partition in the order they were stored (`seq`, service/store/keys.py), and a
 record is read by its number, so a page walks numbers from a cursor: one pipeline of GETs per window of
 numbers, skipping the numbers of deleted articles, and never a KEYS or SCAN. The cursor is opaque to
 callers: it encodes the partition and the next number to read there.
@@ -18,7 +18,7 @@ import binascii
 from dataclasses import dataclass
 from typing import cast
 
-from service.index import Article, Index, Ref
+from service.store.index import Article, Index, Ref
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000

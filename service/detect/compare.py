@@ -3,9 +3,9 @@
 Two alignments of sentences, both keeping the order of the candidate:
 - verbatim: query sentences found word for word or nearly (shared word 3-shingles) in a candidate
   sentence: copies, excerpts, light edits and reused paragraphs;
-- reworded (service/align.py): the remaining query sentences against the candidate's, by weighted stems and
-  phrasing: paraphrases, language-model rewrites, summaries.
-The relation follows from how much of the text each covers; service/thresholds.py says why each
+- reworded (service/detect/align.py): the remaining query sentences against the candidate's, by weighted stems
+  and phrasing: paraphrases, language-model rewrites, summaries.
+The relation follows from how much of the text each covers; service/detect/thresholds.py says why each
 threshold has its value. Quoted speech shared by both texts is reported, but a shared quote alone never
 makes a text derived: independent reports of one event quote the same people.
 """
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from service.align import Profile, Rewording, containment, reworded
-from service.text import Text, tokens
-from service.thresholds import Thresholds
+from service.detect.align import Profile, Rewording, containment, reworded
+from service.detect.text import Text, tokens
+from service.detect.thresholds import Thresholds
 
 WHOLE = ("duplicate", "near_duplicate", "rewrite")
 RELATIONS = (*WHOLE, "partial", "none")

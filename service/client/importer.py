@@ -23,7 +23,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from service.client import Client, ClientError
+from service.client.client import Client, ClientError
 
 TEXT_EXTENSIONS = {".txt", ".text", ".md"}
 HTML_EXTENSIONS = {".html", ".htm", ".xhtml"}

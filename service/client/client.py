@@ -1,6 +1,6 @@
 """A Python client of the Provenance API, with typed results, retries and problem+json errors.
 
-    from service.client import Client
+    from service.client.client import Client
 
     with Client("http://127.0.0.1:8080", api_key=None) as provenance:
         submitted = provenance.submit("The ferry between ...", id="herald/ferry", source="Herald")
