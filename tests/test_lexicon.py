@@ -21,8 +21,12 @@ def test_weights_rank_names_above_common_words() -> None:
 
 
 def test_languages_are_told_apart() -> None:
-    assert lexicon.detect_language(tokens(HARBOUR)) == "en"
-    assert lexicon.detect_language(tokens(TEMPETE)) == "fr"
+    assert lexicon.detect_language(HARBOUR, tokens(HARBOUR)) == "en"
+    assert lexicon.detect_language(TEMPETE, tokens(TEMPETE)) == "fr"
+
+
+def test_a_short_text_the_model_is_unsure_of_goes_by_its_function_words() -> None:
+    assert lexicon.detect_language("Ministers met on Monday.", tokens("Ministers met on Monday.")) == "en"
 
 
 def test_stemming_from_many_threads_gives_the_same_stems() -> None:

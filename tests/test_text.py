@@ -48,8 +48,13 @@ def test_html_with_no_text_is_rejected() -> None:
         clean_text("<html><body><script>var a = 1;</script><div> </div></body></html>", "html")
 
 
-def test_normalise_applies_nfkc_and_removes_zero_width_characters() -> None:
-    assert normalise("ﬁnal\u200b re\u00adport\u2060 \u2460 \uff37ide") == "final report 1 Wide"
+def test_normalise_keeps_what_the_comparison_form_undoes() -> None:
+    """The stored text keeps compatibility forms and invisible characters as sent; detection reads the
+    comparison form, where they are undone."""
+    sent = "ﬁnal\u200b re\u00adport\u2060 \u2460 \uff37ide"
+    assert normalise(sent) == sent
+    assert Text(normalise(sent)).form.text == "final report 1 Wide"
+    assert tokens(sent) == ["final", "report", "1", "wide"]
 
 
 def test_normalise_keeps_paragraph_breaks_and_tidies_spaces() -> None:
@@ -96,10 +101,10 @@ def test_a_line_that_only_mentions_rights_reserved_is_kept(line: str) -> None:
     assert line in clean_text(f"First paragraph.\n{line}")
 
 
-def test_zero_width_characters_go_from_text_that_is_otherwise_ascii_or_not() -> None:
-    assert normalise("co\u200bop") == "coop"
-    assert normalise("caf\u00e9 co\u00adop \u201cyes\u201d") == "caf\u00e9 coop \u201cyes\u201d"
-    assert normalise("caf\u00e9 \u201cno zero width\u201d") == "caf\u00e9 \u201cno zero width\u201d"
+def test_zero_width_characters_go_from_the_comparison_form_of_text_ascii_or_not() -> None:
+    assert Text("co\u200bop").form.text == "coop"
+    assert Text("caf\u00e9 co\u00adop \u201cyes\u201d").form.text == "caf\u00e9 coop \u201cyes\u201d"
+    assert Text("caf\u00e9 \u201cno zero width\u201d").form.text == "caf\u00e9 \u201cno zero width\u201d"
 
 
 def test_runs_of_blank_lines_shrink_to_one() -> None:
@@ -224,7 +229,7 @@ def test_what_a_text_keeps_is_left_alone_by_the_garbage_collector() -> None:
         kept = {
             name: value
             for name, value in vars(text).items()
-            if name not in ("text", "language", "sentences", "_split", "quotes")
+            if name not in ("text", "form", "language", "sentences", "_split", "quotes")
         }
         assert {"shingles", "shingle_set", "sentence_shingles", "lexemes"} <= set(kept)
         assert profile is rewrite or "shingle_sentences" in kept  # the matched side's lookup table

@@ -28,7 +28,9 @@ from simhash import Simhash
 from service.detect import lexicon
 from service.detect.text import Text, names, shingles
 
-ALGORITHM = "fp5"  # fp5: SimHash features hashed by xxHash64, not MD5 (half the time); fp4: xxHash64
+ALGORITHM = "fp6"  # fp6: tokens of the comparison form (service/detect/form.py), words of every script,
+# long sentences cut into units, languages by py3langid; fp5: SimHash features hashed by xxHash64, not
+# MD5 (half the time); fp4: xxHash64
 # view hashes (fp3: BLAKE2b, 5x slower), passages of telling shingles only
 BITS = 64
 PASSAGE_MIN_TOKENS = 6
