@@ -1,4 +1,5 @@
-# The few commands a newcomer needs. `make install` once, then `make run`, `make test`, `make lint`.
+# The few commands a newcomer needs. `make install` once, then `make run`, `make test`, `make lint`
+# (`make docs` after a change that moves the answers the docs show: docs/development.md).
 # Override on the command line: `make run PORT=8090`, `make install PYTHON=python3`.
 
 PYTHON ?= python3.11
@@ -8,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 BASE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: install run test lint bench clean import export
+.PHONY: install run test lint docs bench clean import export
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +25,9 @@ test:  ## the test suite; on REDIS_URL when set, else on an embedded Redis
 
 lint:
 	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy service schemas
+
+docs:  ## run the examples of README.md and docs/ on a fresh service; rewrite the answers that changed
+	$(BIN)/python tools/docs_answers.py --write
 
 bench:  ## the quality benchmark of ../shared against a running service (make run first)
 	$(BIN)/python ../shared/bench/evaluate.py --base-url $(BASE_URL)

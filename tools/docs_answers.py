@@ -65,9 +65,20 @@ class Document:
     blocks: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-# Every document with runnable blocks, and the settings it is written for.
+# Every document with runnable blocks, and the settings it is written for. The keys are fixed so that the
+# answers are: a reader makes their own with `openssl rand -hex 24` (docs/access-control.md says so).
 GUIDE_KEY = "guide-test-key"
+WRITE_KEY = "write-key-for-the-cms"
+READ_KEY = "read-key-for-the-newsroom"
 DOCUMENTS = {
+    "README.md": Document(),
+    "docs/api-tour.md": Document(),
+    "docs/cli.md": Document(),
+    "docs/operations.md": Document(),
+    "docs/access-control.md": Document(
+        service={"PROVENANCE_API_KEYS": f"{WRITE_KEY}:write,{READ_KEY}:read"},
+        blocks={"WRITE_KEY": WRITE_KEY, "READ_KEY": READ_KEY},
+    ),
     "docs/integration.md": Document(
         service={"PROVENANCE_API_KEYS": f"{GUIDE_KEY}:write"}, blocks={"PROVENANCE_API_KEY": GUIDE_KEY}
     ),
