@@ -3,9 +3,9 @@ middle of a batch leaves every article of it whole or absent, never half-written
 
 The private redis-server here runs with `--appendfsync always`: Redis then writes and fsyncs the
 append-only file before it replies, so no acknowledged write has any window in which a crash could lose
-it. With `everysec` (what the embedded Redis runs, see README "Durability") a write reaches the file
-before the reply too, but its fsync may come up to about a second later: a kill of the process loses
-nothing, a crash of the machine may lose that last second. Only the process kill is tested here.
+it. With `everysec` (what the embedded Redis runs, see docs/operations.md "Durability and faults") a write
+reaches the file before the reply too, but its fsync may come up to about a second later: a kill of the
+process loses nothing, a crash of the machine may lose that last second. Only the process kill is tested here.
 """
 
 from __future__ import annotations

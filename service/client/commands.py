@@ -1,6 +1,6 @@
 """The client commands of `provenance`: submit, check, import, export (over HTTP, through Client).
 
-Exit codes, for scripts: see EXIT_CODES (also in `provenance --help` and the README).
+Exit codes, for scripts: see EXIT_CODES (also in `provenance --help` and docs/cli.md).
 """
 
 from __future__ import annotations
