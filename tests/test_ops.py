@@ -631,3 +631,17 @@ def test_a_redis_url_is_shown_without_its_password(url: str, shown: str) -> None
     from service.gunicorn_conf import redacted_url
 
     assert redacted_url(url) == shown
+
+
+def test_plain_gunicorn_with_the_config_stops_on_a_bad_setting_before_listening(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b",
+               f"127.0.0.1:{free_port()}", "service.app:create_app()"]  # fmt: skip
+    env = serve_env(PROVENANCE_DATA_DIR=str(tmp_path / "data"), PROVENANCE_RATE_LIMIT="lots")
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if "bad setting" in line]
+    assert (line["level"], line["message"]) == (
+        "ERROR",
+        "provenance: bad setting PROVENANCE_RATE_LIMIT: must be like '600 per minute' or 'off', got 'lots'",
+    )
+    assert "Listening at" not in done.stderr and "Traceback" not in done.stderr
