@@ -119,7 +119,9 @@ def describe_redis(url: str, timeout: float, embedded: bool = False) -> tuple[st
     cluster = url.startswith(("redis+cluster://", "rediss+cluster://"))
     shown = redacted_url(url)
     notes = ["embedded"] if embedded else ["the cluster node named"] if cluster else []
-    client = redis.Redis.from_url(url.replace("+cluster", "", 1), socket_timeout=timeout)
+    client = redis.Redis.from_url(
+        url.replace("+cluster", "", 1), socket_timeout=timeout, socket_connect_timeout=timeout
+    )
     try:
         persistence = _persistence(client)
         listpack, fine = _listpack(client)
@@ -128,6 +130,8 @@ def describe_redis(url: str, timeout: float, embedded: bool = False) -> tuple[st
             f"redis {shown} unreachable now ({err.__class__.__name__}): /readyz answers 503 until it is",
             False,
         )
+    except redis.RedisError as err:  # e.g. an ACL that refuses INFO as well as CONFIG: say so, start anyway
+        return f"redis {shown} (its settings not known: {err})", False
     finally:
         client.close()
     return f"redis {shown} ({', '.join([*notes, persistence])}), {listpack}", fine

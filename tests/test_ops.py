@@ -645,3 +645,14 @@ def test_plain_gunicorn_with_the_config_stops_on_a_bad_setting_before_listening(
         "provenance: bad setting PROVENANCE_RATE_LIMIT: must be like '600 per minute' or 'off', got 'lots'",
     )
     assert "Listening at" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_redis_that_refuses_config_and_info_is_said_not_fatal(tmp_path: Path) -> None:
+    from service.gunicorn_conf import describe_redis
+
+    refusing = ("--user", "default", "on", "nopass", "~*", "&*", "+@all", "-config", "-info")
+    with PrivateRedis(tmp_path / "redis", *refusing) as private:
+        part, fine = describe_redis(private.url, 2.0)
+    assert not fine
+    assert part.startswith(f"redis {private.url} (its settings not known: ")
+    assert "no permissions to run the 'info' command" in part
