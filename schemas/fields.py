@@ -18,9 +18,20 @@ NOT_UNICODE = "must be valid Unicode: no unpaired surrogate (\\ud800-\\udfff)"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+RFC3339_EXPECTED = (
+    "an RFC 3339 date-time with a time zone (Z or an offset), like 2025-10-06T10:00:00Z or "
+    "2025-10-06T12:00:00+02:00"
+)
+
+
 class Rfc3339(fields.AwareDateTime):
     """RFC 3339 in and out: an offset is required on input ('Z' or +hh:mm); output is UTC with 'Z'.
     A time that falls outside years 1-9999 once in UTC (0001-01-01T00:00:00+01:00) is rejected."""
+
+    default_error_messages = {  # noqa: RUF012 -- marshmallow merges these per class
+        "invalid": f"must be {RFC3339_EXPECTED}",
+        "invalid_awareness": f"has no time zone: must be {RFC3339_EXPECTED}",
+    }
 
     def __init__(self, **kwargs: Any):
         super().__init__(format="iso", **kwargs)

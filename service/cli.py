@@ -9,6 +9,45 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+# `provenance serve --help`: every setting the service reads, with its default. README ("Settings") and
+# docs/operations.md say more; tests/test_ops.py checks that none the code reads is missing here.
+SERVE_SETTINGS = """\
+settings (environment variables; a bad one stops `serve` with one line and exit status 2):
+  REDIS_URL                          redis://, rediss://, unix:// or redis+cluster:// (unset: an embedded
+                                     redis-server, append-only, under PROVENANCE_DATA_DIR)
+  PROVENANCE_DATA_DIR                the embedded Redis's files (default: data)
+  PROVENANCE_KEY_PREFIX              prefix of every Redis key (default: prov)
+  PROVENANCE_PARTITIONS              partitions of the index, 1-1024; choose before indexing (default: 1)
+  PROVENANCE_API_KEYS                <key>:<read|write>,... (default: unset, /v1 open to anyone)
+  PROVENANCE_RATE_LIMIT              /v1 requests per API key, or per client address without keys
+                                     (default: 600 per minute; off turns it off)
+  PROVENANCE_TRUSTED_PROXIES         hops of proxies whose X-Forwarded-For gives the client address
+                                     (default: 0, the peer is the client; 1 behind a load balancer)
+  PROVENANCE_TRUSTED_PROXY_ADDRESSES peers that may be the first of those proxies, addresses or networks
+                                     (default: 127.0.0.1,::1; * for any)
+  PROVENANCE_HSTS                    on: Strict-Transport-Security on every answer (default: off)
+  PROVENANCE_MAX_REQUEST_BYTES       largest request body, else 413 (default: 2097152)
+  PROVENANCE_MAX_BATCH_BYTES         largest batch body, else 413 (default: 33554432)
+  PROVENANCE_MAX_BATCH_ITEMS         most articles in a batch, else 413 (default: 500)
+  PROVENANCE_MAX_TEXT_CHARS          longest clean text, else 422 (default: 200000)
+  PROVENANCE_REDIS_TIMEOUT           seconds to wait for Redis, then 503 (default: 2.0)
+  PROVENANCE_FINGERPRINT_CACHE_TTL   seconds a traced text's fingerprints stay cached (default: 3600)
+  PROVENANCE_WORKERS                 worker processes; --workers overrides it (default: one per core)
+  PROVENANCE_THREADS                 threads per worker (default: 2)
+  PROVENANCE_WORKER_CLASS            gunicorn worker class (default: gthread)
+  PROVENANCE_WORKER_TIMEOUT          seconds a request may take before its worker restarts (default: 30)
+  PROVENANCE_KEEPALIVE               seconds an idle connection stays open (default: 5)
+  PROVENANCE_WARM_WORDS              common words stemmed before the workers fork (default: 30000)
+  PROVENANCE_LOG_FORMAT              json or text (default: json)
+  PROVENANCE_LOG_LEVEL               debug, info, warning, error or critical (default: info)
+  PROVENANCE_ACCESS_LOG              off: no access log (default: on)
+  PROVENANCE_BIND                    for plain gunicorn only; serve binds --host and --port
+  PROMETHEUS_MULTIPROC_DIR           where workers keep their metrics (default: a fresh temporary one)
+
+At start the master logs one line saying what runs: the Redis (URL without its password), its
+persistence, whether zset-max-listpack-entries is what the index needs, access, the rate limit and the
+trusted proxies."""
+
 
 class _Server(BaseApplication):
     """gunicorn, configured by service/gunicorn_conf.py and the command line, serving create_app()."""
@@ -32,10 +71,28 @@ class _Server(BaseApplication):
 
 
 def serve(args: argparse.Namespace) -> int:
+    """Run gunicorn, once every setting is known good: a bad one is one line and exit 2 (main), before
+    gunicorn starts or listens, rather than a traceback from each worker after "Listening at"."""
+    from service.config import BadSetting, Config
+
+    config = Config.from_env()
     options: dict[str, Any] = {"bind": f"{args.host}:{args.port}"}
     if args.workers is not None:
         options["workers"] = args.workers
-    _Server(options).run()
+    if config.trusted_proxies:
+        # gunicorn believes X-Forwarded-Proto only from these peers: the same ones whose X-Forwarded-For
+        # the app believes (service/api/access.py), so that one setting decides both.
+        options["forwarded_allow_ips"] = config.trusted_proxy_addresses
+    importlib.import_module("service.gunicorn_conf")  # its own settings: BadSetting on import
+    server = _Server(options)
+    try:
+        server.cfg.worker_class  # noqa: B018 -- loads the class: a name that loads nothing fails here
+    except (RuntimeError, ImportError):
+        raise BadSetting(
+            "PROVENANCE_WORKER_CLASS",
+            f"names no gunicorn worker class that loads here: {server.cfg.worker_class_str!r}",
+        ) from None
+    server.run()
     return 0
 
 
@@ -121,15 +178,29 @@ def _embedded_redis(config: Any) -> Any:
     return running()
 
 
+def _positive(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {raw!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="provenance", description="Where did this article come from?")
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser(
-        "serve", help="run the HTTP service (gunicorn); an embedded Redis without REDIS_URL"
+        "serve",
+        help="run the HTTP service (gunicorn); an embedded Redis without REDIS_URL",
+        description="Run the HTTP service (gunicorn); an embedded Redis without REDIS_URL.",
+        epilog=SERVE_SETTINGS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: one per core)")
+    p.add_argument("--workers", type=_positive, default=None, help="worker processes (default: one per core)")
     p.set_defaults(func=serve)
     p = commands.add_parser("reindex", help="re-fingerprint stored articles made by an older algorithm")
     p.add_argument("--all", action="store_true", help="re-fingerprint every article, not only outdated ones")
@@ -150,8 +221,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from service.config import BadSetting
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except BadSetting as err:
+        print(f"provenance: bad setting {err.name}: {err.why}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

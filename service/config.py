@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -14,29 +15,52 @@ from service.detect import thresholds
 Number = TypeVar("Number", int, float)
 
 
-def _env_number(name: str, default: Number) -> Number:
+class BadSetting(ValueError):
+    """A setting the service cannot start with: `name` is the environment variable, `why` says what is
+    wrong with it in words an operator can act on (never its value when that may hold a secret).
+    `provenance serve` prints it as one line, `provenance: bad setting NAME: why`, and exits with 2."""
+
+    def __init__(self, name: str, why: str):
+        super().__init__(f"{name} {why}")
+        self.name, self.why = name, why
+
+
+def env_number(name: str, default: Number, minimum: Number | None = None) -> Number:
     """A number from the environment, of the default's type; unset or empty means the default."""
     raw = os.environ.get(name)
-    if raw is None or raw == "":
+    if raw is None or raw.strip() == "":
         return default
     try:
-        return type(default)(raw)
+        value = type(default)(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a number like {default!r}, got {raw!r}") from None
+        raise BadSetting(name, f"must be a number like {default!r}, got {raw!r}") from None
+    if minimum is not None and value < minimum:
+        raise BadSetting(name, f"must be at least {minimum}, got {raw!r}")
+    return value
 
 
-def _env_flag(name: str) -> bool:
-    """An on/off setting: 1, true, yes or on (any case) is on; unset, empty, 0, false, no or off is off."""
+def env_flag(name: str, default: bool = False) -> bool:
+    """An on/off setting: 1, true, yes or on (any case) is on; 0, false, no or off is off; unset or
+    empty is the default."""
     raw = os.environ.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
+    if raw == "":
+        return default
+    if raw in ("0", "false", "no", "off"):
         return False
     if raw in ("1", "true", "yes", "on"):
         return True
-    raise ValueError(f"{name} must be on or off (1/0, true/false, yes/no), got {raw!r}")
+    raise BadSetting(name, f"must be on or off (1/0, true/false, yes/no), got {raw!r}")
 
 
 API_KEY_SCOPES = ("read", "write")
 DEFAULT_RATE_LIMIT = "600 per minute"
+# Hops of proxies in front of the service whose X-Forwarded-For is believed. 0: none, the peer address is
+# the client (safe for an open service on a laptop: a forged header changes nothing); behind a load
+# balancer, 1. Only peers in PROVENANCE_TRUSTED_PROXY_ADDRESSES count as the first hop: by default the
+# loopback addresses (gunicorn's own default for forwarded headers), so a proxy on the same host works as
+# it is and one elsewhere is named (`10.0.0.0/8`, or `*` when nothing but the proxy can reach the service).
+MAX_TRUSTED_PROXIES = 10
+DEFAULT_TRUSTED_PROXY_ADDRESSES = "127.0.0.1,::1"
 
 
 def parse_api_keys(raw: str) -> dict[str, str]:
@@ -47,17 +71,19 @@ def parse_api_keys(raw: str) -> dict[str, str]:
     keys: dict[str, str] = {}
     for number, entry in enumerate(raw.split(","), start=1):
         key, colon, scope = (part.strip() for part in entry.rpartition(":"))
-        where = f"PROVENANCE_API_KEYS entry {number}"
+        where = f"entry {number}"
         if not colon:
-            raise ValueError(f"{where} is not <key>:<scope>")
+            raise BadSetting("PROVENANCE_API_KEYS", f"{where} is not <key>:<scope>")
         if not key:
-            raise ValueError(f"{where} has an empty key")
+            raise BadSetting("PROVENANCE_API_KEYS", f"{where} has an empty key")
         if scope not in API_KEY_SCOPES:
-            raise ValueError(f"{where} has an unknown scope: use read or write")
+            raise BadSetting("PROVENANCE_API_KEYS", f"{where} has an unknown scope: use read or write")
         if not all("!" <= c <= "~" for c in key):
-            raise ValueError(f"{where} has a key that is not printable ASCII without spaces")
+            raise BadSetting(
+                "PROVENANCE_API_KEYS", f"{where} has a key that is not printable ASCII without spaces"
+            )
         if key in keys:
-            raise ValueError(f"{where} repeats the key of an earlier entry")
+            raise BadSetting("PROVENANCE_API_KEYS", f"{where} repeats the key of an earlier entry")
         keys[key] = scope
     return keys
 
@@ -71,8 +97,31 @@ def parse_rate_limit(raw: str) -> list[RateLimitItem]:
     except ValueError:
         items = []
     if not items or any(item.amount < 1 for item in items):
-        raise ValueError(f"PROVENANCE_RATE_LIMIT must be like '600 per minute' or 'off', got {raw!r}")
+        raise BadSetting("PROVENANCE_RATE_LIMIT", f"must be like '600 per minute' or 'off', got {raw!r}")
     return items
+
+
+Networks = tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]
+
+
+def parse_proxy_addresses(raw: str) -> Networks | None:
+    """PROVENANCE_TRUSTED_PROXY_ADDRESSES (addresses or networks, comma-separated) as networks; None for
+    `*`, any peer."""
+    entries = [entry.strip() for entry in raw.split(",") if entry.strip()]
+    if entries == ["*"]:
+        return None
+    if not entries:
+        raise BadSetting("PROVENANCE_TRUSTED_PROXY_ADDRESSES", "must name at least one address, or be *")
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise BadSetting(
+                "PROVENANCE_TRUSTED_PROXY_ADDRESSES",
+                f"must be addresses or networks like 10.0.0.0/8, comma-separated, or *; got {entry!r}",
+            ) from None
+    return tuple(networks)
 
 
 @dataclass(frozen=True)
@@ -94,6 +143,8 @@ class Config:
     # Send Strict-Transport-Security on every answer, for a service behind a TLS-terminating proxy (it
     # is always sent on requests that arrive over https).
     hsts: bool = False
+    trusted_proxies: int = 0  # hops of X-Forwarded-For believed (DEFAULT_TRUSTED_PROXY_ADDRESSES says why 0)
+    trusted_proxy_addresses: str = DEFAULT_TRUSTED_PROXY_ADDRESSES
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
 
     @classmethod
@@ -102,16 +153,20 @@ class Config:
             redis_url=os.environ.get("REDIS_URL") or None,
             key_prefix=os.environ.get("PROVENANCE_KEY_PREFIX", "prov"),
             data_dir=Path(os.environ.get("PROVENANCE_DATA_DIR", "data")),
-            partitions=_env_number("PROVENANCE_PARTITIONS", 1),
-            max_request_bytes=_env_number("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
-            max_text_chars=_env_number("PROVENANCE_MAX_TEXT_CHARS", 200_000),
-            max_batch_items=_env_number("PROVENANCE_MAX_BATCH_ITEMS", 500),
-            max_batch_bytes=_env_number("PROVENANCE_MAX_BATCH_BYTES", 32 * 1024 * 1024),
-            redis_socket_timeout=_env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
-            fingerprint_cache_ttl=_env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
+            partitions=env_number("PROVENANCE_PARTITIONS", 1),
+            max_request_bytes=env_number("PROVENANCE_MAX_REQUEST_BYTES", 2 * 1024 * 1024),
+            max_text_chars=env_number("PROVENANCE_MAX_TEXT_CHARS", 200_000),
+            max_batch_items=env_number("PROVENANCE_MAX_BATCH_ITEMS", 500),
+            max_batch_bytes=env_number("PROVENANCE_MAX_BATCH_BYTES", 32 * 1024 * 1024),
+            redis_socket_timeout=env_number("PROVENANCE_REDIS_TIMEOUT", 2.0),
+            fingerprint_cache_ttl=env_number("PROVENANCE_FINGERPRINT_CACHE_TTL", 3600),
             api_keys=os.environ.get("PROVENANCE_API_KEYS", ""),
             rate_limit=os.environ.get("PROVENANCE_RATE_LIMIT", DEFAULT_RATE_LIMIT),
-            hsts=_env_flag("PROVENANCE_HSTS"),
+            hsts=env_flag("PROVENANCE_HSTS"),
+            trusted_proxies=env_number("PROVENANCE_TRUSTED_PROXIES", 0),
+            trusted_proxy_addresses=os.environ.get(
+                "PROVENANCE_TRUSTED_PROXY_ADDRESSES", DEFAULT_TRUSTED_PROXY_ADDRESSES
+            ),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:
@@ -124,20 +179,28 @@ class Config:
         return replace(self, **overrides).validated()
 
     def validated(self) -> Config:
+        """This Config, when every setting is one the service can start with; else BadSetting."""
         if not 1 <= self.partitions <= 1024:
-            raise ValueError("PROVENANCE_PARTITIONS must be between 1 and 1024")
+            raise BadSetting("PROVENANCE_PARTITIONS", "must be between 1 and 1024")
         if self.max_request_bytes < 1024:
-            raise ValueError("PROVENANCE_MAX_REQUEST_BYTES must be at least 1024")
+            raise BadSetting("PROVENANCE_MAX_REQUEST_BYTES", "must be at least 1024")
         if not 1 <= self.max_batch_items <= 10_000:
-            raise ValueError("PROVENANCE_MAX_BATCH_ITEMS must be between 1 and 10000")
+            raise BadSetting("PROVENANCE_MAX_BATCH_ITEMS", "must be between 1 and 10000")
         if self.max_batch_bytes < self.max_request_bytes:
-            raise ValueError("PROVENANCE_MAX_BATCH_BYTES must be at least PROVENANCE_MAX_REQUEST_BYTES")
+            raise BadSetting("PROVENANCE_MAX_BATCH_BYTES", "must be at least PROVENANCE_MAX_REQUEST_BYTES")
         if self.max_text_chars < 100:
-            raise ValueError("PROVENANCE_MAX_TEXT_CHARS must be at least 100")
+            raise BadSetting("PROVENANCE_MAX_TEXT_CHARS", "must be at least 100")
         if self.redis_socket_timeout <= 0:
-            raise ValueError("PROVENANCE_REDIS_TIMEOUT must be positive")
+            raise BadSetting("PROVENANCE_REDIS_TIMEOUT", "must be positive")
+        if self.fingerprint_cache_ttl < 1:
+            raise BadSetting("PROVENANCE_FINGERPRINT_CACHE_TTL", "must be at least 1 (seconds)")
         if not self.key_prefix or any(c in self.key_prefix for c in "{}: "):
-            raise ValueError("PROVENANCE_KEY_PREFIX must be non-empty, without braces, colons or spaces")
+            raise BadSetting("PROVENANCE_KEY_PREFIX", "must be non-empty, without braces, colons or spaces")
+        if not 0 <= self.trusted_proxies <= MAX_TRUSTED_PROXIES:
+            raise BadSetting(
+                "PROVENANCE_TRUSTED_PROXIES", f"must be a number of hops from 0 to {MAX_TRUSTED_PROXIES}"
+            )
         parse_api_keys(self.api_keys)
         parse_rate_limit(self.rate_limit)
+        parse_proxy_addresses(self.trusted_proxy_addresses)
         return self

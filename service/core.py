@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
+from urllib.parse import quote
 
 import redis
 from marshmallow import ValidationError
@@ -91,7 +92,7 @@ class ProvenanceService:
         known, cached = self._stored_and_cached(article_id, text)
         existing = self.index.get(article_id) if known else None
         if existing is not None:
-            return self._resubmitted(existing, content_hash)
+            return self._resubmitted(existing, content_hash, data, text)
         now = datetime.now(UTC)
         published_at = data.get("published_at") or now
         # The record holds a stored article's fingerprints: they are not cached again.
@@ -107,7 +108,7 @@ class ProvenanceService:
         try:
             created, stored = self.index.add(article)
         except Conflict as err:
-            raise _conflict(err.existing) from None
+            raise _conflict(err.existing, data, text) from None
         if not created:
             return Submitted(False, stored, self.provenance_of(stored))
         self.lineage.added(stored, later)
@@ -145,9 +146,11 @@ class ProvenanceService:
             signature=signature(profile),
         )
 
-    def _resubmitted(self, existing: Article, content_hash: str) -> Submitted:
+    def _resubmitted(
+        self, existing: Article, content_hash: str, data: dict[str, Any], text: Text
+    ) -> Submitted:
         if existing.content_hash != content_hash:
-            raise _conflict(existing)
+            raise _conflict(existing, data, text)
         return Submitted(False, existing, self.provenance_of(existing))
 
     def get(self, article_id: str) -> Article:
@@ -233,7 +236,50 @@ def content_hash_of(data: dict[str, Any]) -> str:
     ]
 
 
-def _conflict(existing: Article) -> ProblemError:
+def _conflict(existing: Article, data: dict[str, Any], text: Text) -> ProblemError:
+    """409: the id is taken by other content. Says which fields differ (also as `differs`, for programs)
+    and how to replace the article, since an id is never overwritten by a submission."""
+    differs = differing_fields(existing, data, text)
+    path = "/v1/articles/" + quote(existing.id, safe="/:~._-")
     return ProblemError(
-        409, "Conflict", f"article {existing.id!r} exists with different content", slug="conflict"
+        409,
+        "Conflict",
+        f"article {existing.id!r} exists with different content ({', '.join(differs)} "
+        f"{'differs' if len(differs) == 1 else 'differ'}); to replace "
+        f"it, DELETE {path}, then submit it again",
+        slug="conflict",
+        differs=differs,
     )
+
+
+# The fields of a submission, in the order the API lists them.
+SUBMITTED_FIELDS = ("title", "body", "format", "url", "source", "author", "published_at")
+
+
+def differing_fields(existing: Article, data: dict[str, Any], text: Text) -> list[str]:
+    """The fields of a submission that are not the stored article's. The body is compared by its clean
+    text (the stored article keeps no other); a body whose text is the same but whose markup or spacing
+    is not still counts as a different body when nothing else explains the other content hash. An
+    absent published_at matches a stored article that had none (its time of receipt)."""
+    sent = {name: data.get(name) for name in ("title", "url", "source", "author")}
+    sent["format"] = data.get("format") or "text"
+    differs = {name for name, value in sent.items() if value != getattr(existing, name)}
+    reformatted = sent["format"] != existing.format
+    if text.text != existing.text and not (reformatted and _same_body_in_its_format(data["body"], existing)):
+        differs.add("body")
+    published = data.get("published_at")
+    if published is None:
+        if existing.published_at != existing.received_at:
+            differs.add("published_at")
+    elif published.astimezone(UTC) != existing.published_at.astimezone(UTC):
+        differs.add("published_at")
+    return [name for name in SUBMITTED_FIELDS if name in differs] or ["body"]
+
+
+def _same_body_in_its_format(body: str, existing: Article) -> bool:
+    """Whether a body sent in another format is the stored one: read in the stored article's format, it
+    gives the stored text (so only `format` differs)."""
+    try:
+        return clean_text(body, existing.format) == existing.text
+    except EmptyTextError:
+        return False

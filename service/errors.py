@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import redis
-from flask import Flask, Response, g, has_request_context, json
+from flask import Flask, Response, g, has_request_context, json, request
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +37,24 @@ def field_messages(err: ValidationError) -> dict[str, Any]:
 
 def not_found(what: str) -> ProblemError:
     return ProblemError(404, "Not Found", what, slug="not-found")
+
+
+# RFC 9110's name for 413 (werkzeug still says "Request Entity Too Large"), as 422 is "Unprocessable
+# Content": one title for every 413 the service answers, whatever was too large.
+TOO_LARGE = "Content Too Large"
+
+
+def too_large(detail: str, slug: str = "request-entity-too-large") -> ProblemError:
+    """413, with a detail that names the limit (in bytes, or in articles for a batch's count)."""
+    return ProblemError(413, TOO_LARGE, detail, slug=slug)
+
+
+def body_too_large(limit: int | None) -> ProblemError:
+    """413 for a request body over its limit: PROVENANCE_MAX_REQUEST_BYTES, or for a batch
+    PROVENANCE_MAX_BATCH_BYTES (werkzeug's max_content_length of the request)."""
+    if limit is None:
+        return too_large("the request body is larger than the service accepts")
+    return too_large(f"the request body is larger than the limit of {limit} bytes")
 
 
 def problem(
@@ -72,6 +90,8 @@ def init_app(app: Flask, on_store_error: Callable[[redis.RedisError], None] = la
     @app.errorhandler(HTTPException)
     def _http(err: HTTPException) -> Response:
         status = err.code or 500
+        if status == 413:  # werkzeug's RequestEntityTooLarge: the body is over max_content_length
+            return _problem(body_too_large(request.max_content_length if has_request_context() else None))
         methods = getattr(err, "valid_methods", None)
         headers = {"Allow": ", ".join(methods)} if methods else None
         return problem(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
+import flask
 import pytest
 import redis as redis_lib
 
@@ -17,6 +19,7 @@ from service.config import Config
 from service.store.embedded import EmbeddedRedis
 from tests.cluster import LocalCluster
 from tests.factories import HARBOUR, make_article
+from tests.processes import ProvenanceServe
 
 READ_KEY = "r3ad-k3y-Q9x2LmVw"
 WRITE_KEY = "wr1te-k3y-Z7p4NcTb"
@@ -385,3 +388,98 @@ def test_limits_count_in_redis_cluster(cluster: LocalCluster, key_prefix: str) -
     client = app.test_client()
     assert client.get("/v1/articles").status_code == 200
     assert client.get("/v1/articles").status_code == 429
+
+
+# ------------------------------------------------------------ the client address behind proxies
+
+
+def from_peer(port: int, peer: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, str]]:
+    """GET /v1/articles from the local address `peer` (any of 127.0.0.0/8): (status, headers)."""
+    connection = HTTPConnection("127.0.0.1", port, timeout=30, source_address=(peer, 0))
+    try:
+        connection.request("GET", "/v1/articles?limit=1", headers=headers or {})
+        response = connection.getresponse()
+        response.read()
+        return response.status, dict(response.getheaders())
+    finally:
+        connection.close()
+
+
+def forwarded(port: int, peer: str, chain: str, proto: str | None = None) -> tuple[int, dict[str, str]]:
+    headers = {"X-Forwarded-For": chain, **({"X-Forwarded-Proto": proto} if proto else {})}
+    return from_peer(port, peer, headers)
+
+
+@pytest.fixture
+def serve(tmp_path: Path, redis_url: str, key_prefix: str) -> Iterator[Any]:
+    """`provenance serve` (real gunicorn, one worker) on the test's Redis and key prefix, with a limit of
+    3 requests an hour, and the settings given."""
+    started: list[ProvenanceServe] = []
+
+    def start(**settings: str) -> ProvenanceServe:
+        env = {
+            "REDIS_URL": redis_url,
+            "PROVENANCE_KEY_PREFIX": key_prefix,
+            "PROVENANCE_RATE_LIMIT": "3 per hour",
+        }
+        server = ProvenanceServe(
+            tmp_path / f"serve{len(started)}", {**env, "PROVENANCE_WARM_WORDS": "0", **settings}
+        )
+        started.append(server.start())
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+def test_without_trusted_proxies_clients_forwarded_by_a_proxy_share_its_budget(serve: Any) -> None:
+    """The default: the peer is the client. Behind a proxy every client is the proxy, whatever
+    X-Forwarded-For says (so nobody can forge another budget)."""
+    port = serve().port
+    assert [forwarded(port, "127.0.0.1", "203.0.113.1")[0] for _ in range(3)] == [200, 200, 200]
+    assert forwarded(port, "127.0.0.1", "203.0.113.2")[0] == 429
+    assert from_peer(port, "127.0.0.1")[0] == 429
+    assert from_peer(port, "127.0.0.3")[0] == 200  # another peer is another client
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_budget_and_forgery_changes_nothing(
+    serve: Any,
+) -> None:
+    """PROVENANCE_TRUSTED_PROXIES=1: the address the proxy (a loopback peer, the default addresses) puts
+    last in X-Forwarded-For is the client. What a client put before it is not believed, and a peer that
+    is not a trusted proxy counts as itself whatever it forwards; its X-Forwarded-Proto is ignored too."""
+    port = serve(PROVENANCE_TRUSTED_PROXIES="1").port
+    assert [forwarded(port, "127.0.0.1", "203.0.113.1")[0] for _ in range(3)] == [200, 200, 200]
+    assert forwarded(port, "127.0.0.1", "203.0.113.1")[0] == 429
+    status, headers = forwarded(port, "127.0.0.1", "203.0.113.2", proto="https")
+    assert status == 200
+    assert "Strict-Transport-Security" in headers  # the proxy said the client came over https
+    # A client of the proxy that sends its own X-Forwarded-For: the proxy appends the real address.
+    assert forwarded(port, "127.0.0.1", "198.51.100.7, 203.0.113.1")[0] == 429
+
+    untrusted = "127.0.0.2"  # reaches the service past the proxy, forging a new address each time
+    statuses = [forwarded(port, untrusted, f"203.0.113.{50 + n}", proto="https") for n in range(4)]
+    assert [status for status, _ in statuses] == [200, 200, 200, 429]
+    assert not any("Strict-Transport-Security" in headers for _, headers in statuses)
+    assert forwarded(port, "127.0.0.1", "127.0.0.2")[0] == 429  # the untrusted peer's budget, by its address
+
+
+@pytest.mark.parametrize(
+    ("hops", "addresses", "peer", "chain", "client"),
+    [
+        (2, "127.0.0.1", "127.0.0.1", "203.0.113.1, 10.0.0.5", "203.0.113.1"),  # a CDN, then the LB
+        (2, "127.0.0.1", "127.0.0.1", "10.0.0.5", "127.0.0.1"),  # fewer hops than trusted: the peer
+        (1, "10.0.0.0/8, ::1", "10.1.2.3", "203.0.113.1", "203.0.113.1"),
+        (1, "10.0.0.0/8", "192.0.2.1", "203.0.113.1", "192.0.2.1"),  # not a trusted proxy
+        (1, "*", "192.0.2.1", "203.0.113.1", "203.0.113.1"),
+    ],
+)
+def test_trusted_proxies_name_the_client_by_hops_and_peer_address(
+    app_config: dict[str, Any], hops: int, addresses: str, peer: str, chain: str, client: str
+) -> None:
+    app = create_app({**app_config, "trusted_proxies": hops, "trusted_proxy_addresses": addresses})
+    seen: list[str | None] = []
+    app.before_request(lambda: seen.append(flask.request.remote_addr))
+    app.test_client().get("/healthz", headers={"X-Forwarded-For": chain}, environ_base={"REMOTE_ADDR": peer})
+    assert seen == [client]

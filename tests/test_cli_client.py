@@ -296,3 +296,133 @@ def test_an_import_interrupted_by_ctrl_c_exits_130_and_the_next_run_finishes_it(
     summary = json.loads(out)
     assert code == 0 and summary["skipped"] == answered
     assert summary["created"] + summary["existing"] == 8 - answered  # a chunk cut mid-request answers 200
+
+
+# ------------------------------------------------------------ import: what it takes, metadata, state
+
+
+def test_a_directory_import_takes_only_the_extensions_it_documents(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    taken = ["a.txt", "b.text", "c.md", "d.html", "e.htm", "f.xhtml", "G.TXT"]
+    for n, name in enumerate(taken):
+        write(corpus / name, f"Item {n}. {ORCHESTRA}")
+    for name in ("notes.pdf", "data.json", "README", "page.php"):
+        write(corpus / name, f"Not an article. {HARBOUR}")
+    code, out, _ = run(capsys, "import", str(corpus), "--url", url, "--json")
+    summary = json.loads(out)
+    assert code == 0 and (summary["created"], summary["ignored"]) == (7, 4)
+    assert sorted(a["id"] for a in export_lines(capsys, url)) == sorted(taken)
+    code, out, _ = run(capsys, "import", str(corpus), "--url", url)
+    assert code == 0 and "4 ignored (not .txt, .text, .md, .html, .htm, .xhtml)" in out
+
+    code, _, err = run(capsys, "import", str(corpus / "a.txt"), "--url", url)
+    assert code == 2 and "neither a directory nor an NDJSON file (.ndjson or .jsonl" in err
+    assert not (corpus / "a.txt.import-state").exists()
+
+
+def test_import_takes_titles_and_dates_from_front_matter_html_heads_and_options(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(
+        corpus / "bridge.md",
+        "---\ntitle: 'Harbour bridge: to close'\ndate: 2025-10-06T12:00:00+02:00\nsource: Harbour Gazette\n"
+        f"tags: [council, roads]\n---\n{HARBOUR}",
+    )
+    head = (
+        '<head><title>Orchestra tour | Site</title><meta property="og:title" content="Youth orchestra to '
+        'tour"><meta property="article:published_time" content="2025-09-01T08:30:00Z"></head>'
+    )
+    write(corpus / "orchestra.html", f"<html>{head}<body><article><p>{ORCHESTRA}</p></article></body></html>")
+    write(corpus / "plain.txt", f"Bulletin of the day\n{ORCHESTRA}")
+    command = ("import", str(corpus), "--url", url, "--published-at", "2025-01-02T03:04:05Z")
+    code, out, _ = run(capsys, *command, "--first-line-title", "--source-name", "Wire", "--json")
+    assert code == 0 and json.loads(out)["created"] == 3
+
+    by_id = {a["id"]: a for a in export_lines(capsys, url)}
+    bridge, orchestra, plain = by_id["bridge.md"], by_id["orchestra.html"], by_id["plain.txt"]
+    assert (bridge["title"], bridge["published_at"], bridge["source"]) == (
+        "Harbour bridge: to close",
+        "2025-10-06T10:00:00Z",
+        "Harbour Gazette",  # the file's own, not --source-name
+    )
+    assert bridge["body"] == HARBOUR  # the front matter is not part of the article
+    assert (orchestra["title"], orchestra["published_at"], orchestra["source"]) == (
+        "Youth orchestra to tour",
+        "2025-09-01T08:30:00Z",
+        "Wire",
+    )
+    assert (plain["title"], plain["published_at"]) == ("Bulletin of the day", "2025-01-02T03:04:05Z")
+    assert plain["body"] == ORCHESTRA
+
+
+def test_an_ndjson_import_dates_the_lines_that_have_no_date(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    lines = [
+        {"id": "wire/dated", "body": HARBOUR, "published_at": "2025-05-05T05:05:05Z"},
+        {"id": "wire/undated", "body": ORCHESTRA},
+    ]
+    source = write(tmp_path / "wire.jsonl", "".join(json.dumps(line) + "\n" for line in lines))
+    code, _, _ = run(
+        capsys, "import", str(source), "--url", url, "--published-at", "2025-06-01T00:00:00+00:00"
+    )
+    assert code == 0
+    dates = {a["id"]: a["published_at"] for a in export_lines(capsys, url)}
+    assert dates == {"wire/dated": "2025-05-05T05:05:05Z", "wire/undated": "2025-06-01T00:00:00Z"}
+
+
+def test_a_file_whose_metadata_cannot_be_used_is_refused_and_says_why(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "no-zone.md", f"---\ndate: 2025-10-06 10:00\n---\n{HARBOUR}")
+    write(corpus / "list-title.md", f"---\ntitle: [one, two]\n---\n{ORCHESTRA}")
+    write(corpus / "broken.md", f"---\ntitle: 'unclosed\n---\n{ORCHESTRA}")
+    code, _, err = run(capsys, "import", str(corpus), "--url", url)
+    assert code == 4
+    assert "refused list-title.md: 400 front matter title must be a single value" in err
+    assert "refused broken.md: 400 front matter is not YAML" in err
+    assert "refused no-zone.md: 422 invalid fields: published_at" in err
+    assert "published_at: has no time zone: must be an RFC 3339 date-time with a time zone" in err
+
+
+def test_a_bad_published_at_option_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write(corpus / "a.txt", ORCHESTRA)
+    for bad in ("2025-10-06", "2025-10-06T10:00:00", "yesterday"):
+        code, _, err = run(capsys, "import", str(corpus), "--url", url, "--published-at", bad)
+        assert code == 2 and "--published-at must be an RFC 3339 date-time with a time zone" in err
+    assert not (tmp_path / "corpus.import-state").exists()
+
+
+def test_a_run_that_cannot_reach_the_service_writes_no_state_file_and_keeps_an_earlier_one(
+    capsys: pytest.CaptureFixture[str], url: str, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    for n in range(3):
+        write(corpus / f"{n}.txt", f"Item {n}. {ORCHESTRA}")
+    state = tmp_path / "corpus.import-state"
+    away = f"http://127.0.0.1:{free_port()}"
+    code, _, err = run(capsys, "import", str(corpus), "--url", away, "--retries", "0")
+    assert code == 3 and "unreachable" in err
+    assert not state.exists()
+
+    code, _, _ = run(capsys, "import", str(corpus), "--url", url, "--batch-size", "2")
+    assert code == 0
+    recorded = state.read_text()
+    assert len(recorded.splitlines()) == 3  # the header and two chunks
+
+    # The same import elsewhere, with --restart, to a service that is away: the state stays as it was.
+    copied = write(tmp_path / "copied.state", recorded.replace(url, away))
+    command = ("import", str(corpus), "--url", away, "--retries", "0", "--state", str(copied))
+    code, _, _ = run(capsys, *command, "--restart")
+    assert code == 3 and copied.read_text() == recorded.replace(url, away)
+    # --restart to a service that answers: the file starts anew with the first answered chunk.
+    code, out, _ = run(capsys, "import", str(corpus), "--url", url, "--restart", "--json")
+    assert code == 0 and (json.loads(out)["skipped"], json.loads(out)["existing"]) == (0, 3)
+    assert len(state.read_text().splitlines()) == 2

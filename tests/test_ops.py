@@ -27,7 +27,7 @@ from service.api.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, Text
 from service.api.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from service.app import create_app
 from tests.factories import HARBOUR, make_article
-from tests.processes import wait_for
+from tests.processes import PrivateRedis, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 GENERATED_ID = re.compile(r"[0-9a-f]{32}")
@@ -468,3 +468,191 @@ def test_a_worker_freezes_what_it_loaded_at_start_out_of_the_garbage_collectors_
     frozen, left = map(int, out.stdout.split())
     assert frozen > 10_000  # what the app and English word frequencies hold
     assert left < frozen / 10
+
+
+# ------------------------------------------------------------ settings and the line at start
+
+
+def server_settings_read() -> set[str]:
+    """Every environment variable the server's code names (the client's own, PROVENANCE_URL and
+    PROVENANCE_API_KEY, are the client commands')."""
+    names: set[str] = set()
+    for path in ROOT.joinpath("service").rglob("*.py"):
+        if "client" not in path.relative_to(ROOT).parts:
+            names |= set(
+                re.findall(r"\b(?:PROVENANCE_[A-Z_]+|REDIS_URL|PROMETHEUS_MULTIPROC_DIR)\b", path.read_text())
+            )
+    return names
+
+
+def test_serve_help_lists_every_setting_the_service_reads(capsys: pytest.CaptureFixture[str]) -> None:
+    from service.cli import main
+
+    with pytest.raises(SystemExit) as done:
+        main(["serve", "--help"])
+    assert done.value.code == 0
+    listed = capsys.readouterr().out
+    read = server_settings_read()
+    assert {"PROVENANCE_API_KEYS", "PROVENANCE_TRUSTED_PROXIES", "PROVENANCE_WORKERS", "REDIS_URL"} <= read
+    assert sorted(name for name in read if name not in listed) == []
+
+
+def serve_env(**settings: str) -> dict[str, str]:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PROVENANCE_", "PROMETHEUS_", "REDIS_URL"))
+    }
+    return {**env, "PROVENANCE_WARM_WORDS": "0", **settings}
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "why"),
+    [
+        ("PROVENANCE_API_KEYS", "s3cr3t-key-value:admin", "entry 1 has an unknown scope: use read or write"),
+        ("PROVENANCE_PARTITIONS", "many", "must be a number like 1, got 'many'"),
+        ("PROVENANCE_RATE_LIMIT", "lots", "must be like '600 per minute' or 'off', got 'lots'"),
+        ("PROVENANCE_HSTS", "maybe", "must be on or off (1/0, true/false, yes/no), got 'maybe'"),
+        ("PROVENANCE_TRUSTED_PROXIES", "-1", "must be a number of hops from 0 to 10"),
+        ("PROVENANCE_TRUSTED_PROXY_ADDRESSES", "the-lb", "must be addresses or networks like 10.0.0.0/8"),
+        ("PROVENANCE_WORKERS", "0", "must be at least 1, got '0'"),
+        ("PROVENANCE_LOG_FORMAT", "xml", "must be one of json, text, got 'xml'"),
+        ("PROVENANCE_WORKER_CLASS", "nonesuch", "names no gunicorn worker class that loads here"),
+    ],
+)
+def test_a_bad_setting_stops_serve_with_one_line_before_gunicorn_listens(
+    tmp_path: Path, setting: str, value: str, why: str
+) -> None:
+    env = serve_env(PROVENANCE_DATA_DIR=str(tmp_path / "data"), **{setting: value})
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(free_port())],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"provenance: bad setting {setting}: {why}")
+    assert "s3cr3t-key-value" not in done.stderr
+    assert not (tmp_path / "data").exists(), "the embedded Redis was started for a service that cannot run"
+
+
+def test_operator_commands_report_a_bad_setting_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "reindex"],
+        cwd=ROOT,
+        env=serve_env(PROVENANCE_DATA_DIR=str(tmp_path / "data"), PROVENANCE_KEY_PREFIX="a:b"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    why = "must be non-empty, without braces, colons or spaces"
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"provenance: bad setting PROVENANCE_KEY_PREFIX: {why}"]
+
+
+def test_the_line_at_start_says_what_runs_before_gunicorn_listens(tmp_path: Path) -> None:
+    """A Redis user with a password, an append-only file and Redis's default listpack limit (128): the
+    line names the Redis without the password, raises the limit, and gives access, rate limit, proxies."""
+    user = ("--user", "app", "on", ">pa55-w0rd", "~*", "&*", "+@all")
+    options = ("--appendonly", "yes", "--appendfsync", "always", "--zset-max-listpack-entries", "128")
+    with PrivateRedis(tmp_path / "redis", *user, *options) as private:
+        url = f"redis://app:pa55-w0rd@127.0.0.1:{private.port}/0"
+        env = serve_env(
+            REDIS_URL=url, PROVENANCE_API_KEYS="k-one:read,k-two:write", PROVENANCE_LOG_FORMAT="text"
+        )
+        served = Served(env, workers=1)
+        try:
+            served.wait_for_line("Booting worker")
+        finally:
+            output = served.stop()
+        with private.client() as admin:
+            assert admin.config_get("zset-max-listpack-entries") == {"zset-max-listpack-entries": "4096"}
+    assert "pa55-w0rd" not in output and "k-one" not in output
+    [line] = [line for line in served.lines if "provenance: redis" in line]
+    assert line.split("provenance: ", 1)[1].rstrip("\n") == (
+        f"redis redis://app:***@127.0.0.1:{private.port}/0 (aof always), listpack 128 raised to 4096 by "
+        "CONFIG SET (until that Redis restarts: put zset-max-listpack-entries 4096 in its configuration), "
+        "access keyed (2 keys: 1 read, 1 write), rate limit 600 per 1 minute per API key, trusted proxies 0 "
+        "(the peer address is the client; X-Forwarded-For ignored)"
+    )
+    [listening] = [n for n, text in enumerate(served.lines) if "Listening at" in text]
+    assert served.lines.index(line) < listening
+
+
+def test_a_listpack_limit_the_server_will_not_raise_is_a_warning_with_its_cost(tmp_path: Path) -> None:
+    from service.config import Config
+    from service.gunicorn_conf import what_runs
+
+    refusing = ("--user", "default", "on", "nopass", "~*", "&*", "+@all", "-config|set")
+    with PrivateRedis(tmp_path / "redis", "--zset-max-listpack-entries", "128", *refusing) as private:
+        line, fine = what_runs(Config(redis_url=private.url, rate_limit="off", trusted_proxies=1))
+    assert not fine
+    assert line == (
+        f"provenance: redis {private.url} (no persistence: aof off, no rdb snapshots; a restart empties the "
+        "index), listpack 128 below 4096 and CONFIG SET refused: index buckets over 128 entries become "
+        "skiplists at about six times the memory (docs/scaling.md): keep partitions under ~230,000 "
+        "articles, or set zset-max-listpack-entries 4096, access open (PROVENANCE_API_KEYS unset: anyone "
+        "who can reach it may read and write), rate limit off, trusted proxies 1 (X-Forwarded-For from "
+        "peers 127.0.0.1,::1)"
+    )
+
+
+def test_the_line_at_start_describes_the_embedded_redis_and_an_unreachable_one(tmp_path: Path) -> None:
+    from service.config import Config
+    from service.gunicorn_conf import describe_redis
+    from service.store.embedded import EmbeddedRedis
+
+    with EmbeddedRedis(tmp_path / "data") as url:
+        assert describe_redis(url, 2.0, embedded=True) == (
+            f"redis {url} (embedded, aof everysec), listpack 4096 ok",
+            True,
+        )
+    away = f"redis://127.0.0.1:{free_port()}/0"
+    part, fine = describe_redis(away, Config().redis_socket_timeout)
+    assert (part, fine) == (
+        f"redis {away} unreachable now (ConnectionError): /readyz answers 503 until it is",
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:hunter2@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("rediss://app:hunter2@cache:6380/1", "rediss://app:***@cache:6380/1"),
+        ("redis://hunter2@cache:6379", "redis://***@cache:6379"),
+        ("unix:///run/redis.sock?db=2&password=hunter2", "unix:///run/redis.sock?db=2&password=***"),
+        ("redis+cluster://node-1:7000", "redis+cluster://node-1:7000"),
+    ],
+)
+def test_a_redis_url_is_shown_without_its_password(url: str, shown: str) -> None:
+    from service.gunicorn_conf import redacted_url
+
+    assert redacted_url(url) == shown
+
+
+def test_plain_gunicorn_with_the_config_stops_on_a_bad_setting_before_listening(tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:service.gunicorn_conf", "-b",
+               f"127.0.0.1:{free_port()}", "service.app:create_app()"]  # fmt: skip
+    env = serve_env(PROVENANCE_DATA_DIR=str(tmp_path / "data"), PROVENANCE_RATE_LIMIT="lots")
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    [line] = [json.loads(line) for line in done.stderr.splitlines() if "bad setting" in line]
+    assert (line["level"], line["message"]) == (
+        "ERROR",
+        "provenance: bad setting PROVENANCE_RATE_LIMIT: must be like '600 per minute' or 'off', got 'lots'",
+    )
+    assert "Listening at" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_redis_that_refuses_config_and_info_is_said_not_fatal(tmp_path: Path) -> None:
+    from service.gunicorn_conf import describe_redis
+
+    refusing = ("--user", "default", "on", "nopass", "~*", "&*", "+@all", "-config", "-info")
+    with PrivateRedis(tmp_path / "redis", *refusing) as private:
+        part, fine = describe_redis(private.url, 2.0)
+    assert not fine
+    assert part.startswith(f"redis {private.url} (its settings not known: ")
+    assert "no permissions to run the 'info' command" in part

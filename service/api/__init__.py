@@ -23,6 +23,17 @@ def answer(body: dict[str, Any]) -> Response:
     return jsonify(body)
 
 
+def request_body() -> bytes:
+    """The request's body. A body without a Content-Length (chunked) over the size limit is a 413 too:
+    werkzeug stops reading it at the limit and hands back what it read, which would be answered as
+    malformed JSON; asking for one byte more makes werkzeug raise RequestEntityTooLarge."""
+    raw = request.get_data(cache=True)
+    limit = request.max_content_length
+    if request.content_length is None and limit is not None and len(raw) >= limit:
+        request.stream.read(1)
+    return raw
+
+
 def load_json(schema: Schema) -> dict[str, Any]:
     """The request's JSON body, validated by `schema` (ValidationError -> 422 problem)."""
     if not request.is_json:
@@ -30,7 +41,7 @@ def load_json(schema: Schema) -> dict[str, Any]:
             415, "Unsupported Media Type", "send the body as application/json", slug="unsupported-media-type"
         )
     try:
-        payload = json.loads(request.get_data())
+        payload = json.loads(request_body())
     except (ValueError, RecursionError):
         raise ProblemError(400, "Bad Request", "the body is not valid JSON", slug="malformed-json") from None
     if not isinstance(payload, dict):

@@ -4,23 +4,33 @@ API keys (PROVENANCE_API_KEYS, `<key>:<scope>`): a `read` key may read, a `write
 delete. Rate limits (PROVENANCE_RATE_LIMIT) count each key's requests, or each client address's when keys
 are off, in the service's own Redis through flask-limiter, so every gunicorn worker and every replica
 shares one count. Only /v1 is guarded: health, readiness, the OpenAPI document and the pages stay open.
+
+The client address is the peer's, unless PROVENANCE_TRUSTED_PROXIES says how many proxies stand in front
+(a load balancer: 1): then it is the address those proxies put in X-Forwarded-For, read by werkzeug's
+ProxyFix, for requests whose peer is one of PROVENANCE_TRUSTED_PROXY_ADDRESSES. Behind a proxy without
+that setting every client counts as the proxy, one budget shared by all; with it, a client that reaches
+the service past the proxies (a peer not among those addresses) still counts as itself, whatever
+X-Forwarded-For it sends.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
 import math
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, g, request
 from flask_limiter import Limiter, RateLimitExceeded
 from redis.backoff import NoBackoff
 from redis.retry import Retry
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.config import Config, parse_api_keys, parse_rate_limit
+from service.config import Config, Networks, parse_api_keys, parse_proxy_addresses, parse_rate_limit
 from service.errors import problem
 
 log = logging.getLogger(__name__)
@@ -34,7 +44,11 @@ READ_ONLY_POSTS = frozenset({"/v1/provenance"})  # traces a text without storing
 
 
 def init_app(app: Flask, settings: Config) -> None:
-    """Guard /v1 with the configured keys (or warn that it is open) and rate-limit it when configured."""
+    """Guard /v1 with the configured keys (or warn that it is open) and rate-limit it when configured,
+    counting the client address behind the trusted proxies."""
+    if settings.trusted_proxies:
+        networks = parse_proxy_addresses(settings.trusted_proxy_addresses)
+        app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies, networks)  # type: ignore[method-assign]
     keys = parse_api_keys(settings.api_keys)
     if keys:
         digests = tuple((_digest(key), scope) for key, scope in keys.items())
@@ -46,6 +60,56 @@ def init_app(app: Flask, settings: Config) -> None:
         limiter = _limiter(settings)
         limiter.init_app(app)
         app.register_error_handler(RateLimitExceeded, lambda err: _too_many_requests(limiter, err))
+
+
+def describe_access(settings: Config) -> str:
+    """Access, rate limit and trusted proxies, for the line the service logs at start."""
+    keys = parse_api_keys(settings.api_keys)
+    if keys:
+        scopes = list(keys.values())
+        access = (
+            f"access keyed ({len(keys)} keys: {scopes.count('read')} read, {scopes.count('write')} write)"
+        )
+    else:
+        access = "access open (PROVENANCE_API_KEYS unset: anyone who can reach it may read and write)"
+    limits = parse_rate_limit(settings.rate_limit)
+    who = "API key" if keys else "client address"
+    rate = f"rate limit {'; '.join(str(item) for item in limits)} per {who}" if limits else "rate limit off"
+    if not settings.trusted_proxies:
+        proxies = "trusted proxies 0 (the peer address is the client; X-Forwarded-For ignored)"
+    else:
+        proxies = (
+            f"trusted proxies {settings.trusted_proxies} (X-Forwarded-For from peers "
+            f"{settings.trusted_proxy_addresses})"
+        )
+    return f"{access}, {rate}, {proxies}"
+
+
+class TrustedProxies:
+    """WSGI middleware: werkzeug's ProxyFix (X-Forwarded-For and -Proto, `hops` proxies deep) for the
+    requests whose peer is one of `networks` (None: any peer); the others pass as they came, so a client
+    that reaches the service past its proxies cannot name another address."""
+
+    def __init__(self, app: Any, hops: int, networks: Networks | None):
+        self.app, self.networks = app, networks
+        self.fixed = ProxyFix(app, x_for=hops, x_proto=hops)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if self._trusted(environ.get("REMOTE_ADDR")):
+            return self.fixed(environ, start_response)
+        return self.app(environ, start_response)
+
+    def _trusted(self, peer: str | None) -> bool:
+        """Whether the peer may be the nearest proxy. A peer without an address is on a unix socket, which
+        only whom its file permissions let in can reach: trusted, as gunicorn trusts it for
+        X-Forwarded-Proto."""
+        if self.networks is None or not peer:
+            return True
+        try:
+            address = ipaddress.ip_address(peer)
+        except ValueError:
+            return False
+        return any(address in network for network in self.networks)
 
 
 def guarded() -> bool:

@@ -9,8 +9,8 @@ from flask import Blueprint, Response, request
 from marshmallow import ValidationError
 
 from schemas import ArticleIn, ArticleSubmitted
-from service.api import answer, service
-from service.errors import PROBLEM_TYPE, SURROGATE, ProblemError, field_messages
+from service.api import answer, request_body, service
+from service.errors import PROBLEM_TYPE, SURROGATE, ProblemError, field_messages, too_large
 
 bp = Blueprint("batch", __name__, url_prefix="/v1")
 article_in = ArticleIn()
@@ -45,12 +45,7 @@ def _submit_one(index: int, raw: Any, most_bytes: int) -> dict[str, Any]:
             raise ValidationError({"_schema": ["must be a JSON object"]})
         if _size(raw) > most_bytes:
             # What POST /v1/articles answers an article this large (PROVENANCE_MAX_REQUEST_BYTES).
-            raise ProblemError(
-                413,
-                "Request Entity Too Large",
-                f"an article is at most {most_bytes} bytes of JSON",
-                slug="request-entity-too-large",
-            )
+            raise too_large(f"the article is larger than the limit of {most_bytes} bytes (as compact JSON)")
         result = service().submit(article_in.load(raw))
     except ValidationError as err:
         messages = field_messages(err)
@@ -86,7 +81,7 @@ def _failed(
 
 def _items(most: int) -> list[Any]:
     """The batch's items: a JSON array (application/json) or one JSON object per line (NDJSON)."""
-    raw = request.get_data()
+    raw = request_body()
     if request.mimetype in NDJSON:
         lines = [line for line in raw.splitlines() if line.strip()]
         try:
@@ -126,7 +121,7 @@ def _items(most: int) -> list[Any]:
             errors={"_schema": ["must hold at least one article"]},
         )
     if len(items) > most:
-        raise ProblemError(
-            413, "Content Too Large", f"a batch holds at most {most} articles", slug="batch-too-large"
+        raise too_large(
+            f"the batch holds {len(items)} articles, more than the limit of {most}", slug="batch-too-large"
         )
     return items

@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from service.client.client import Client, ProblemError, Provenance, Submitted, Unreachable, rfc3339
-from service.client.importer import Importer, UsageError, detect_format
+from service.client.importer import (
+    HTML_EXTENSIONS,
+    NDJSON_EXTENSIONS,
+    TEXT_EXTENSIONS,
+    Importer,
+    UsageError,
+    detect_format,
+)
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -32,6 +39,15 @@ EXIT_CODES = """exit codes (submit, check, import, export):
   10   check/submit with --fail-on-match: an original was found
   130  interrupted (Ctrl-C); an import resumes where it stopped when run again"""
 DEFAULT_URL = "http://127.0.0.1:8080"
+IMPORT_NOTES = """a file's title, date, source, author and url come from a YAML front-matter block at its
+start:
+  ---
+  title: Harbour bridge to close to cars
+  published_at: 2025-10-06T10:00:00Z     (or date:; RFC 3339 with a time zone)
+  source: Harbour Gazette
+  ---
+and, for an HTML page without front matter, from its og:title (else <title>) and its
+article:published_time meta. --published-at and --source-name fill in what a file lacks."""
 
 
 def add_commands(parser: argparse.ArgumentParser, commands: Any) -> None:
@@ -91,13 +107,31 @@ def add_commands(parser: argparse.ArgumentParser, commands: Any) -> None:
     p = command("check", "trace a text to its original without storing it", check, article_options)
     p.add_argument("--limit", type=int, default=10, help="how many matches to list (1-50, default 10)")
 
-    p = command("import", "store a directory of .txt/.html files or an NDJSON file, resumably", import_)
-    p.add_argument("source", help="a directory (ids: relative paths) or a .ndjson file (one article a line)")
+    p = command("import", "store a directory of text and HTML files or an NDJSON file, resumably", import_)
+    p.description = (
+        f"Store a directory of text ({', '.join(TEXT_EXTENSIONS)}) and HTML ({', '.join(HTML_EXTENSIONS)}) "
+        f"files, or an NDJSON file ({', '.join(NDJSON_EXTENSIONS)}), resumably."
+    )
+    p.epilog = IMPORT_NOTES + "\n\n" + EXIT_CODES
+    p.add_argument(
+        "source",
+        help="a directory (ids: relative paths; files of other kinds are ignored) or an NDJSON file "
+        "(one POST /v1/articles object a line)",
+    )
     p.add_argument("--batch-size", type=int, default=100, help="articles per request (default 100)")
     p.add_argument("--state", help="the state file (default: SOURCE.import-state next to SOURCE)")
     p.add_argument("--restart", action="store_true", help="forget the state file and import everything")
     p.add_argument("--id-prefix", default="", help="put before each file's relative path to make its id")
     p.add_argument("--source-name", dest="source_name", help="the publisher of a directory's files")
+    p.add_argument(
+        "--published-at",
+        help="RFC 3339 time (e.g. 2026-03-09T07:00:00Z) of the articles that carry none of their own",
+    )
+    p.add_argument(
+        "--first-line-title",
+        action="store_true",
+        help="a text file's first line is its title (unless its front matter has one), not its body",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar (off anyway when not a tty)")
 
     p = command("export", "write every stored article as NDJSON that import reads back", export)
@@ -240,6 +274,8 @@ def import_(client: Client, args: argparse.Namespace) -> int:
         id_prefix=args.id_prefix,
         source_name=args.source_name,
         progress=not args.no_progress,
+        published_at=args.published_at,
+        first_line_title=args.first_line_title,
     )
     summary = importer.run(restart=args.restart)
     if args.json:
