@@ -6,6 +6,8 @@ the real Redis with this test's key prefix. Skipped when chromium or chromium-dr
 from __future__ import annotations
 
 import base64
+import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -49,10 +51,18 @@ def browser() -> Iterator[Any]:
         "--lang=en-GB",
     ):
         options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    # "performance" carries the DevTools network events: the headers the browser really received.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(str(CHROMEDRIVER)))
     yield driver
     driver.quit()
+
+
+@pytest.fixture(autouse=True)
+def own_logs(browser: Any) -> None:
+    """Each test sees only its own console messages and network events, whatever the last one left."""
+    browser.get_log("browser")
+    browser.get_log("performance")
 
 
 @pytest.fixture
@@ -66,15 +76,19 @@ def console_errors(browser: Any) -> list[str]:
     return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
 
 
-def screenshot(browser: Any, name: str) -> Path:
-    """A screenshot of the whole page, below the fold included (Chromium's DevTools protocol)."""
+def screenshot(browser: Any, name: str, whole_page: bool = True) -> Path:
+    """A screenshot under tests/artifacts/ (CI keeps them): of the whole page, below the fold included
+    (Chromium's DevTools protocol), or of what the window shows (`whole_page=False`)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    if not whole_page:
+        browser.save_screenshot(str(path))
+        return path
     size = browser.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
     clip = {"x": 0, "y": 0, "width": size["width"], "height": min(size["height"], 8000), "scale": 1}
     shot = browser.execute_cdp_cmd(
         "Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True, "clip": clip}
     )
-    path = ARTIFACTS / name
     path.write_bytes(base64.b64decode(shot["data"]))
     return path
 
@@ -94,6 +108,50 @@ def kinds_in(browser: Any, pane_id: str) -> list[str]:
         mark.get_attribute("data-kind")
         for mark in browser.find_elements(By.CSS_SELECTOR, f"#{pane_id} mark.passage")
     ]
+
+
+def response_headers(browser: Any, path: str) -> list[dict[str, str]]:
+    """The headers of every response to `path` the browser received since the last call, from the DevTools
+    network events (header names lower-cased)."""
+    seen = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] != "Network.responseReceived":
+            continue
+        response = message["params"]["response"]
+        if response["url"].split("?")[0].endswith(path):
+            seen.append({name.lower(): value for name, value in response["headers"].items()})
+    return seen
+
+
+def shown(browser: Any, element_id: str) -> Any:
+    """The element when it is displayed, else None (for WebDriverWait)."""
+    element = browser.find_element(By.ID, element_id)
+    return element if element.is_displayed() else None
+
+
+def in_viewport(browser: Any, element: Any) -> bool:
+    """Whether the whole element lies inside the visible part of the page (nothing below the fold)."""
+    return browser.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;",
+        element,
+    )
+
+
+def check_and_settle(browser: Any, text: str, verdict: str) -> None:
+    """Paste, press Check, and wait until the answer with `verdict` is rendered, lineage included (callers
+    make consecutive checks differ in verdict, so the previous answer cannot pass for this one)."""
+    paste(browser, text)
+    browser.find_element(By.ID, "check").click()
+    wait = WebDriverWait(browser, WAIT)
+    wait.until(
+        lambda b: (
+            b.find_element(By.ID, "verdict").get_attribute("data-verdict") == verdict
+            and b.find_element(By.ID, "status").text.startswith("Done")
+        )
+    )
+    wait.until(lambda b: not b.find_elements(By.CSS_SELECTOR, "#lineage .pending"))
 
 
 def paste(browser: Any, text: str) -> None:
@@ -244,6 +302,55 @@ def test_editor_sends_the_api_key_the_service_asks_for(
         assert browser.execute_script("return sessionStorage.getItem('provenance.apiKey')") == READ_KEY
         browser.execute_script("sessionStorage.clear()")
     assert [e for e in console_errors(browser) if "401" not in e] == []
+
+
+def test_a_rate_limited_check_says_how_many_seconds_to_wait(
+    browser: Any, app_config: dict[str, Any], redis: Any
+) -> None:
+    app = create_app({**app_config, "rate_limit": "1/minute"})  # a real limit, counted in the real Redis
+    with serving(app) as base_url:
+        browser.get(base_url + "/")
+        check_and_settle(browser, HARBOUR, "none")  # the minute's one request
+        response_headers(browser, "/v1/provenance")  # forget the answers so far
+        paste(browser, ORCHESTRA)
+        browser.find_element(By.ID, "check").click()
+        problem = WebDriverWait(browser, WAIT).until(
+            lambda b: b.find_element(By.ID, "problem") if b.find_element(By.ID, "problem").text else None
+        )
+        [answer] = response_headers(browser, "/v1/provenance")
+        retry_after = answer["retry-after"]
+        assert retry_after.isdigit() and int(retry_after) >= 1
+        assert "429" in problem.text
+        assert re.search(rf"\bTry again in {retry_after} seconds?\.", problem.text), problem.text
+        assert in_viewport(browser, problem)
+        assert not browser.find_element(By.ID, "result").is_displayed()
+        screenshot(browser, "editor-rate-limited.png", whole_page=False)
+    assert [e for e in console_errors(browser) if "429" not in e] == []
+
+
+@pytest.mark.parametrize("window", [(1400, 1000), (1280, 720)])
+def test_nothing_to_check_is_said_under_the_check_button_in_view_and_announced(
+    browser: Any, base_url: str, window: tuple[int, int]
+) -> None:
+    browser.set_window_size(*window)
+    try:
+        browser.get(base_url + "/")
+        region = browser.find_element(By.CSS_SELECTOR, "#check-form [role=alert]")
+        # A live region announces changes only if it is rendered before them.
+        assert browser.execute_script("return getComputedStyle(arguments[0]).display", region) != "none"
+        button = browser.find_element(By.ID, "check")
+        button.click()
+        problem = WebDriverWait(browser, WAIT).until(lambda b: shown(b, "problem"))
+        assert "Nothing to check" in problem.text
+        assert browser.execute_script("return arguments[0].contains(arguments[1])", region, problem)
+        assert in_viewport(browser, problem)
+        assert in_viewport(browser, button)
+        gap = problem.rect["y"] - (button.rect["y"] + button.rect["height"])
+        assert 0 <= gap < 48, gap  # right under the button, where the eye is after pressing it
+        assert console_errors(browser) == []
+        screenshot(browser, f"editor-nothing-to-check-{window[0]}x{window[1]}.png", whole_page=False)
+    finally:
+        browser.set_window_size(1400, 1000)
 
 
 def test_docs_render_the_openapi_document(browser: Any, base_url: str) -> None:

@@ -19,13 +19,23 @@
   // ------------------------------------------------------------------ talking to the JSON API
 
   class Problem extends Error {
-    constructor(status, title, detail, errors) {
+    constructor(status, title, detail, errors, retryAfter) {
       super(detail || title);
       this.status = status;
       this.title = title;
       this.detail = detail;
       this.errors = errors || null;
+      this.retryAfter = retryAfter === undefined ? null : retryAfter; // seconds, from Retry-After
     }
+  }
+
+  // Retry-After (RFC 9110): a number of seconds, or an HTTP date; null when absent or unreadable.
+  function retryAfterSeconds(value) {
+    if (!value) return null;
+    const text = value.trim();
+    if (/^\d+$/.test(text)) return Number(text);
+    const when = Date.parse(text);
+    return Number.isNaN(when) ? null : Math.max(0, Math.ceil((when - Date.now()) / 1000));
   }
 
   async function api(method, path, body) {
@@ -53,10 +63,16 @@
       }
     }
     if (!response.ok) {
+      const retryAfter = retryAfterSeconds(response.headers.get("Retry-After"));
       if (payload && typeof payload === "object") {
-        throw new Problem(response.status, payload.title || response.statusText, payload.detail || "", payload.errors);
+        throw new Problem(
+          response.status, payload.title || response.statusText, payload.detail || "", payload.errors, retryAfter
+        );
       }
-      throw new Problem(response.status, response.statusText || "Error", "The service answered HTTP " + response.status + ".");
+      throw new Problem(
+        response.status, response.statusText || "Error", "The service answered HTTP " + response.status + ".", null,
+        retryAfter
+      );
     }
     return payload;
   }
@@ -433,8 +449,15 @@
     if (err.status === 401 || err.status === 403) {
       parts.push(el("p", {}, "The service asks for an API key: enter it in the API key field and check again."));
     }
+    if (err.retryAfter !== null) {
+      // The number the service gave (Retry-After), not "the given number": the reader never sees headers.
+      const seconds = err.retryAfter === 1 ? "1 second" : err.retryAfter + " seconds";
+      parts.push(el("p", { className: "retry" }, el("strong", {}, "Try again in " + seconds + ".")));
+    }
     box.replaceChildren(...parts);
     box.hidden = false;
+    // Under the Check button, and scrolled into view: a message below the fold looks like no answer.
+    box.scrollIntoView({ block: "nearest" });
   }
 
   function readRequest(form) {
@@ -457,6 +480,8 @@
     const button = $("check");
     const status = $("status");
     $("problem").hidden = true;
+    $("problem").replaceChildren();
+    status.textContent = "";
     let request;
     try {
       request = readRequest(form);
@@ -465,8 +490,8 @@
       return;
     }
     if (!request.body.trim()) {
+      $("text").focus({ preventScroll: true }); // the message, not the top of the field, must be in view
       showProblem(new Problem(0, "Nothing to check", "Paste a text (or the HTML of a page) first."));
-      $("text").focus();
       return;
     }
     button.disabled = true;
