@@ -304,6 +304,41 @@ def test_editor_sends_the_api_key_the_service_asks_for(
     assert [e for e in console_errors(browser) if "401" not in e] == []
 
 
+def test_a_text_without_original_shows_no_original_block_on_a_fresh_page_or_after_one_was_found(
+    browser: Any, base_url: str, client: Any
+) -> None:
+    stored = make_article(id="gazette/harbour", published_at="2025-09-01T08:00:00Z")
+    assert client.post("/v1/articles", json=stored).status_code == 201
+    fields = ("original-title", "original-id", "original-source", "original-date")
+
+    browser.get(base_url + "/")
+    check_and_settle(browser, ORCHESTRA, "none")  # a fresh page, a text unrelated to anything stored
+    assert browser.find_element(By.ID, "verdict").text == "No original found"
+    original = browser.find_element(By.ID, "original")
+    assert not original.is_displayed()
+    assert not any(label.is_displayed() for label in browser.find_elements(By.CSS_SELECTOR, "#original dt"))
+    screenshot(browser, "editor-none-fresh.png")
+
+    check_and_settle(browser, HARBOUR, "duplicate")
+    assert original.is_displayed()
+    assert browser.find_element(By.ID, "original-title").text == stored["title"]
+    assert browser.find_element(By.ID, "original-id").text == stored["id"]
+    assert browser.find_element(By.ID, "evidence").is_displayed()
+
+    check_and_settle(browser, ORCHESTRA, "none")
+    assert browser.find_element(By.ID, "verdict").text == "No original found"
+    assert not original.is_displayed()
+    shown = browser.find_element(By.ID, "result").text
+    assert stored["title"] not in shown and stored["id"] not in shown and stored["source"] not in shown
+    # Nothing of the earlier answer is left in the page either, displayed or not.
+    assert [browser.find_element(By.ID, f).get_attribute("textContent") for f in fields] == ["", "", "", ""]
+    for section in ("evidence", "quotes-section", "lineage-section", "matches-section"):
+        assert not browser.find_element(By.ID, section).is_displayed(), section
+    assert browser.find_element(By.ID, "score").text == ""
+    assert console_errors(browser) == []
+    screenshot(browser, "editor-none-after-original.png")
+
+
 def test_a_rate_limited_check_says_how_many_seconds_to_wait(
     browser: Any, app_config: dict[str, Any], redis: Any
 ) -> None:

@@ -290,6 +290,31 @@
 
   // ------------------------------------------------------------------ the result
 
+  // Each check starts from an empty result: nothing an earlier answer showed (its original, passages,
+  // quotes, lineage) can stay on the page under the next verdict.
+  function resetResult() {
+    $("result").hidden = true;
+    const verdict = $("verdict");
+    verdict.textContent = "";
+    delete verdict.dataset.verdict;
+    for (const id of ["score", "verdict-help", "original-id", "original-source", "original-via", "coverage"]) {
+      $(id).textContent = "";
+    }
+    for (const id of ["original-title", "query-pane", "original-pane", "quotes", "lineage", "matches"]) {
+      $(id).replaceChildren();
+    }
+    const date = $("original-date");
+    date.removeAttribute("datetime");
+    date.textContent = "";
+    for (const id of ["query-note", "original-note"]) showNote(id, "");
+    for (const id of [
+      "original", "original-via-label", "original-via", "evidence", "quotes-section", "lineage-section",
+      "matches-section",
+    ]) {
+      $(id).hidden = true;
+    }
+  }
+
   function renderSummary(answer) {
     const [name, help] = VERDICTS[answer.verdict] || [answer.verdict, ""];
     const verdict = $("verdict");
@@ -298,10 +323,9 @@
     $("score").textContent = answer.original ? "score " + formatScore(answer.score) : "";
     $("verdict-help").textContent = help;
     const original = answer.original;
-    $("original").hidden = !original;
     if (!original) return;
-    const title = $("original-title");
-    title.replaceChildren(
+    $("original").hidden = false;
+    $("original-title").replaceChildren(
       original.url ? el("a", { href: original.url, rel: "noopener noreferrer" }, articleName(original)) : articleName(original)
     );
     $("original-id").textContent = original.id;
@@ -309,10 +333,10 @@
     const date = $("original-date");
     date.setAttribute("datetime", original.published_at);
     date.textContent = formatDate(original.published_at);
-    $("original-via-label").hidden = $("original-via").hidden = !original.via;
-    $("original-via").textContent = original.via
-      ? original.via + " (your text reuses it, and it derives from the original)"
-      : "";
+    if (original.via) {
+      $("original-via-label").hidden = $("original-via").hidden = false;
+      $("original-via").textContent = original.via + " (your text reuses it, and it derives from the original)";
+    }
   }
 
   function renderQuotes(quotes) {
@@ -482,6 +506,7 @@
     $("problem").hidden = true;
     $("problem").replaceChildren();
     status.textContent = "";
+    resetResult();
     let request;
     try {
       request = readRequest(form);
@@ -503,7 +528,7 @@
       status.textContent = "Done: " + label(answer.verdict) + ".";
       $("result-heading").focus();
     } catch (err) {
-      $("result").hidden = true;
+      resetResult();
       status.textContent = "";
       showProblem(err instanceof Problem ? err : new Problem(0, "Something went wrong", String(err)));
     } finally {
