@@ -339,6 +339,49 @@ def test_a_text_without_original_shows_no_original_block_on_a_fresh_page_or_afte
     screenshot(browser, "editor-none-after-original.png")
 
 
+def test_a_copy_of_a_rewrite_shows_the_passages_it_shares_with_the_rewrite_and_says_so(
+    browser: Any, base_url: str, client: Any, shared: Path
+) -> None:
+    title, body = read_seed(shared, "000_154467ce215703c6.txt")
+    rewrite_title, rewrite = read_seed(shared, "001_929bf0dbc07f75c6.txt")
+    original = {"id": "cp/poilievre", "title": title, "body": body, "source": "The Canadian Press"}
+    rewritten = {"id": "daily/poilievre", "title": rewrite_title, "body": rewrite, "source": "The Daily"}
+    for article, published in ((original, "2025-10-06T10:00:00Z"), (rewritten, "2025-10-07T10:00:00Z")):
+        assert client.post("/v1/articles", json={**article, "published_at": published}).status_code == 201
+    lineage = client.get(f"/v1/articles/{rewritten['id']}").get_json()["lineage"]
+    assert (lineage["original"], lineage["verdict"]) == (original["id"], "rewrite")
+    # The text is a copy of the rewrite: the original is reached through it, and the answer's evidence is
+    # that of the rewrite's match (the original itself carries none).
+    expected = client.post("/v1/provenance", json={"body": rewrite}).get_json()
+    assert (expected["original"]["id"], expected["original"]["via"]) == (original["id"], rewritten["id"])
+    via = next(m for m in expected["matches"] if m["id"] == rewritten["id"])
+    assert via["relation"] == "duplicate"
+    passages, quotes = via["evidence"]["passages"], via["evidence"]["quotes"]
+    assert passages and quotes
+
+    browser.get(base_url + "/")
+    check_and_settle(browser, rewrite, expected["verdict"])
+    chain = browser.find_element(By.ID, "chain")
+    assert chain.is_displayed()
+    assert chain.text == (
+        f"Your text is a copy of \u201c{rewrite_title}\u201d ({rewritten['id']}), "
+        f"which rewrites \u201c{title}\u201d ({original['id']})."
+    )
+    assert browser.find_element(By.ID, "original-id").text == original["id"]
+    assert browser.find_element(By.ID, "evidence").is_displayed()
+    assert len(kinds_in(browser, "query-pane")) == len(kinds_in(browser, "original-pane")) == len(passages)
+    assert pane_text(browser, "query-pane") == clean_text(rewrite)
+    # The other pane is the rewrite's text as indexed, the article the passages' offsets refer to.
+    assert pane_text(browser, "original-pane") == clean_text(rewrite)
+    assert rewrite_title in browser.find_element(By.ID, "original-pane-heading").text
+    assert browser.find_element(By.ID, "coverage").text.startswith(f"{len(passages)} passages")
+    assert original["id"] in browser.find_element(By.ID, "evidence-note").text
+    shown = browser.find_elements(By.CSS_SELECTOR, "#quotes li")
+    assert len(shown) == len(quotes) and not browser.find_elements(By.CSS_SELECTOR, "#quotes li.empty")
+    assert console_errors(browser) == []
+    screenshot(browser, "editor-chain.png")
+
+
 def test_a_rate_limited_check_says_how_many_seconds_to_wait(
     browser: Any, app_config: dict[str, Any], redis: Any
 ) -> None:

@@ -1,12 +1,15 @@
 // The editor page: traces a pasted text with POST /v1/provenance (nothing is stored), then shows the
 // verdict, the original, the reused passages side by side, the shared quotes and the original's lineage
-// (GET /v1/articles/{id}?include=text and GET /v1/articles/{id}/provenance). No framework, no build step; loaded as a
+// (GET /v1/articles/{id}?include=text and GET /v1/articles/{id}/provenance). When the original was reached
+// through another stored article (`original.via`), the passages are those the text shares with that
+// article: they are the only evidence the answer carries. No framework, no build step; loaded as a
 // file so that the page runs under `Content-Security-Policy: default-src 'self'`.
 "use strict";
 
 (function () {
   const API = document.body.dataset.api || "/v1";
   const KEY_STORE = "provenance.apiKey";
+  const MATCH_LIMIT = 10; // matches asked for: the table's rows, and where the evidence is looked up
   const VERDICTS = {
     duplicate: ["Duplicate", "The text is the original, apart from formatting, markup, boilerplate and headline."],
     near_duplicate: ["Near duplicate", "The text is the original with light edits or cuts."],
@@ -170,9 +173,9 @@
     return kept;
   }
 
-  function describe(span, side) {
+  // `other`: how the other text is named ("your text", "the original", or the article a chain went through).
+  function describe(span, side, other) {
     const p = span.passage;
-    const other = side === "query" ? "the original" : "your text";
     const at = side === "query" ? [p.match_start, p.match_end] : [p.query_start, p.query_end];
     return (
       "Passage " + span.pair + ", " + span.kind + " (similarity " + formatScore(p.similarity) + "); in " +
@@ -180,13 +183,13 @@
     );
   }
 
-  function passageEl(span, side, content) {
+  function passageEl(span, side, content, other) {
     return el(
       "mark",
       {
         className: "passage " + span.kind,
         tabindex: "0",
-        title: describe(span, side),
+        title: describe(span, side, other),
         dataset: { pair: String(span.pair), kind: span.kind },
       },
       // Read out before the passage: its kind and number (the number alone is what the eye sees).
@@ -196,28 +199,28 @@
   }
 
   // The pane with the text and its passages highlighted in place.
-  function renderText(pane, text, spans, side) {
+  function renderText(pane, text, spans, side, other) {
     const chars = Array.from(text); // offsets are code points, as in Python
     let at = 0;
     pane.classList.remove("outline");
     pane.replaceChildren();
     for (const span of spans) {
       if (span.start > at) pane.append(chars.slice(at, span.start).join(""));
-      pane.append(passageEl(span, side, chars.slice(span.start, span.end).join("")));
+      pane.append(passageEl(span, side, chars.slice(span.start, span.end).join(""), other));
       at = span.end;
     }
     if (at < chars.length) pane.append(chars.slice(at).join(""));
   }
 
   // Without the text: where each passage sits, and what lies between them.
-  function renderOutline(pane, length, spans, side) {
+  function renderOutline(pane, length, spans, side, other) {
     let at = 0;
     pane.classList.add("outline");
     pane.replaceChildren();
     const gap = (from, to) => el("span", { className: "gap" }, "characters " + from + "–" + to + ": not reused");
     for (const span of spans) {
       if (span.start - at > 2) pane.append(gap(at, span.start)); // not the breaks between sentences
-      pane.append(passageEl(span, side, "characters " + span.start + "–" + span.end + " · " + span.kind));
+      pane.append(passageEl(span, side, "characters " + span.start + "–" + span.end + " · " + span.kind, other));
       at = span.end;
     }
     if (length && length - at > 2) pane.append(gap(at, length));
@@ -229,18 +232,18 @@
     note.hidden = !text;
   }
 
-  function renderQueryPane(request, spans) {
+  function renderQueryPane(request, spans, counterpart) {
     const pane = $("query-pane");
     if (request.format === "text") {
       const text = cleanText(request.body);
       const length = Array.from(text).length;
       if (spans.every((s) => s.end <= length)) {
-        renderText(pane, text, spans, "query");
+        renderText(pane, text, spans, "query", counterpart);
         showNote("query-note", "");
         return;
       }
     }
-    renderOutline(pane, null, spans, "query");
+    renderOutline(pane, null, spans, "query", counterpart);
     showNote(
       "query-note",
       request.format === "html"
@@ -250,17 +253,18 @@
     );
   }
 
-  function renderOriginalPane(article, spans, length) {
+  // The pane of the article the passages were found in: the original, or the article a chain went through.
+  function renderOriginalPane(article, spans, length, name) {
     const pane = $("original-pane");
     if (article && typeof article.text === "string") {
-      renderText(pane, article.text, spans, "match");
+      renderText(pane, article.text, spans, "match", "your text");
       showNote("original-note", "");
       return;
     }
-    renderOutline(pane, length, spans, "match");
+    renderOutline(pane, length, spans, "match", "your text");
     showNote(
       "original-note",
-      "The original's text could not be read" +
+      "The text of " + name + " could not be read" +
         (length ? " (" + length + " characters)" : "") +
         ", so its passages are shown by their position in it."
     );
@@ -290,6 +294,26 @@
 
   // ------------------------------------------------------------------ the result
 
+  // How the text relates to the article a chain went through, and that article to the original, in words.
+  const TEXT_REUSES = {
+    duplicate: "is a copy of",
+    near_duplicate: "is a lightly edited copy of",
+    rewrite: "is a rewrite of",
+    partial: "reuses part of",
+  };
+  const WHICH = {
+    duplicate: "which copies",
+    near_duplicate: "which lightly edits",
+    rewrite: "which rewrites",
+    partial: "which reuses part of",
+  };
+
+  // An article named in a sentence: its headline in quotes and its id, or the id alone.
+  function named(article) {
+    const id = el("code", {}, article.id);
+    return article.title ? ["\u201c" + article.title + "\u201d (", id, ")"] : [id];
+  }
+
   // Each check starts from an empty result: nothing an earlier answer showed (its original, passages,
   // quotes, lineage) can stay on the page under the next verdict.
   function resetResult() {
@@ -297,25 +321,27 @@
     const verdict = $("verdict");
     verdict.textContent = "";
     delete verdict.dataset.verdict;
-    for (const id of ["score", "verdict-help", "original-id", "original-source", "original-via", "coverage"]) {
-      $(id).textContent = "";
-    }
-    for (const id of ["original-title", "query-pane", "original-pane", "quotes", "lineage", "matches"]) {
+    for (const id of ["score", "verdict-help", "original-id", "original-source", "coverage"]) $(id).textContent = "";
+    for (const id of [
+      "original-title", "original-via", "chain", "query-pane", "original-pane", "quotes", "lineage", "matches",
+    ]) {
       $(id).replaceChildren();
     }
     const date = $("original-date");
     date.removeAttribute("datetime");
     date.textContent = "";
-    for (const id of ["query-note", "original-note"]) showNote(id, "");
+    for (const id of ["evidence-note", "query-note", "original-note"]) showNote(id, "");
     for (const id of [
-      "original", "original-via-label", "original-via", "evidence", "quotes-section", "lineage-section",
-      "matches-section",
+      "original", "original-via-label", "original-via", "chain", "evidence", "passages", "quotes-section",
+      "lineage-section", "matches-section",
     ]) {
       $(id).hidden = true;
     }
+    $("original-pane-heading").textContent = "The original";
   }
 
-  function renderSummary(answer) {
+  // `through`: the match of the article a chain went through (original.via), when the answer lists it.
+  function renderSummary(answer, through) {
     const [name, help] = VERDICTS[answer.verdict] || [answer.verdict, ""];
     const verdict = $("verdict");
     verdict.textContent = name;
@@ -335,8 +361,28 @@
     date.textContent = formatDate(original.published_at);
     if (original.via) {
       $("original-via-label").hidden = $("original-via").hidden = false;
-      $("original-via").textContent = original.via + " (your text reuses it, and it derives from the original)";
+      $("original-via").replaceChildren(...named(through || { id: original.via }));
     }
+  }
+
+  // "Your text is a copy of B, which rewrites A": the text's relation to the article it went through
+  // (that match's relation) and that article's to the original (its stored lineage, when it names the
+  // same original; else only what the API promises: it derives from the original).
+  function renderChain(original, through, article) {
+    const lineage = article && article.lineage;
+    const theirs = lineage && lineage.original === original.id ? lineage.verdict : null;
+    $("chain").replaceChildren(
+      "Your text ",
+      (through && TEXT_REUSES[through.relation]) || "reuses",
+      " ",
+      ...named(through || article || { id: original.via }),
+      ", ",
+      WHICH[theirs] || "which derives from",
+      " ",
+      ...named(original),
+      "."
+    );
+    $("chain").hidden = false;
   }
 
   function renderQuotes(quotes) {
@@ -418,7 +464,7 @@
     return Math.round((100 * covered) / length);
   }
 
-  function renderCoverage(passages, queryLength, originalLength) {
+  function renderCoverage(passages, queryLength, originalLength, counterpart) {
     const kinds = { verbatim: 0, reworded: 0 };
     for (const p of passages) kinds[p.kind === "verbatim" ? "verbatim" : "reworded"] += 1;
     const parts = [
@@ -428,30 +474,74 @@
     const ofQuery = coverage(spansOf(passages, "query"), queryLength);
     const ofOriginal = coverage(spansOf(passages, "match"), originalLength);
     if (ofQuery !== null) parts.push(ofQuery + "% of your text");
-    if (ofOriginal !== null) parts.push(ofOriginal + "% of the original");
+    if (ofOriginal !== null) parts.push(ofOriginal + "% of " + counterpart);
     $("coverage").textContent = parts.join(" · ");
   }
 
+  // The match whose passages the page shows: the original's own or, when a chain reached the original
+  // through another stored article (original.via), that article's. A chain's original carries no
+  // passages in the answer, and is often not among the matches at all.
+  function evidenceMatch(answer) {
+    const original = answer.original;
+    if (!original) return null;
+    const id = original.via || original.id;
+    return answer.matches.find((m) => m.id === id) || null;
+  }
+
+  // Why the passages shown are another article's, or why there are none to show.
+  function renderEvidenceNote(original, match) {
+    const note = $("evidence-note");
+    const missing = (id) => [
+      "The answer lists no passages for ", el("code", {}, id), ": it is not among the ",
+      "matches returned (the page asks for the first " + MATCH_LIMIT + ").",
+    ];
+    if (original.via && match) {
+      note.replaceChildren(
+        "These are the passages your text shares with ", ...named(match),
+        ", the stored article through which the original, ", ...named(original),
+        ", was reached. The answer carries no passages between your text and the original itself."
+      );
+    } else if (!match) {
+      note.replaceChildren(...missing(original.via || original.id));
+    } else {
+      note.replaceChildren();
+    }
+    note.hidden = !note.childNodes.length;
+  }
+
+  async function readArticle(id) {
+    try {
+      return [await api("GET", articlePath(id) + "?include=text"), null];
+    } catch (err) {
+      return [null, err.detail || err.message];
+    }
+  }
+
   async function render(request, answer) {
-    renderSummary(answer);
-    const match = answer.original ? answer.matches.find((m) => m.id === answer.original.id) : null;
+    const original = answer.original;
+    const match = evidenceMatch(answer);
+    const via = Boolean(original && original.via);
+    renderSummary(answer, via ? match : null);
     renderMatches(answer.matches);
-    $("evidence").hidden = !match;
-    $("quotes-section").hidden = !match;
     $("result").hidden = false;
     const lineage = renderLineage(answer);
+    if (!original) return lineage;
+    $("evidence").hidden = false;
+    renderEvidenceNote(original, match);
+    // The article the passages point into, read once: its text for the pane, its lineage for the chain.
+    const [article, failure] = match || via ? await readArticle(original.via || original.id) : [null, null];
+    if (via) renderChain(original, match, article);
     if (match) {
       const passages = match.evidence.passages;
-      renderQueryPane(request, spansOf(passages, "query"));
-      let article = null;
-      try {
-        article = await api("GET", articlePath(match.id) + "?include=text");
-      } catch (err) {
-        showNote("original-note", "The original could not be read: " + (err.detail || err.message));
-      }
-      const originalLength = article ? article.text_length : null;
-      renderOriginalPane(article, spansOf(passages, "match"), originalLength);
-      renderCoverage(passages, request.format === "text" ? Array.from(cleanText(request.body)).length : null, originalLength);
+      const name = via ? "\u201c" + articleName(match) + "\u201d" : "the original";
+      $("original-pane-heading").textContent = via ? "The article your text reuses: " + articleName(match) : "The original";
+      $("passages").hidden = false;
+      renderQueryPane(request, spansOf(passages, "query"), name);
+      const length = article ? article.text_length : null;
+      renderOriginalPane(article, spansOf(passages, "match"), length, name);
+      if (failure) showNote("original-note", "The text of " + name + " could not be read: " + failure);
+      const queryLength = request.format === "text" ? Array.from(cleanText(request.body)).length : null;
+      renderCoverage(passages, queryLength, length, via ? "the article your text reuses" : "the original");
       renderQuotes(match.evidence.quotes || []);
     }
     await lineage;
@@ -486,7 +576,7 @@
 
   function readRequest(form) {
     const data = new FormData(form);
-    const request = { body: String(data.get("body") || ""), format: String(data.get("format") || "text"), limit: 10 };
+    const request = { body: String(data.get("body") || ""), format: String(data.get("format") || "text"), limit: MATCH_LIMIT };
     const title = String(data.get("title") || "").trim();
     if (title) request.title = title;
     const published = String(data.get("published_at") || "");
