@@ -231,6 +231,43 @@ def test_editor_names_the_seed_original_of_its_rewrite_and_shows_the_evidence(
     assert path.stat().st_size > 10_000
 
 
+def test_the_query_pane_is_the_pasted_text_as_the_service_cleans_it_odd_characters_included(
+    browser: Any, base_url: str, client: Any
+) -> None:
+    assert client.post("/v1/articles", json=make_article(id="gazette/harbour")).status_code == 201
+    paras = HARBOUR.split("\n\n")
+    # What a pasted page brings along: a byte-order mark, a no-break space, full-width digits and a
+    # ligature (NFKC would change them), a zero-width space, a decomposed accent (NFC composes it), CRLF
+    # line ends, an ad slot, and a long paragraph that starts like a share bar (boilerplate lines are short,
+    # so it stays). The service keeps all but the CRLF and the ad slot as sent, so the page must too, or the
+    # passages' offsets fall on the wrong characters.
+    pasted = "\r\n\r\n".join(
+        [
+            "\ufeff" + paras[0].replace("the old harbour", "the old\u00a0harbour"),
+            "Advertisement",
+            paras[1].replace("14 million", "\uff11\uff14 million"),
+            paras[2].replace("Margaret", "Marga\u200bret"),
+            paras[3],
+            "Share this: " + paras[4],
+            paras[-1] + " Cafe\u0301 owners are \ufb01ne with it.",
+        ]
+    )
+    expected = client.post("/v1/provenance", json={"body": pasted}).get_json()
+    assert expected["original"]["id"] == "gazette/harbour"
+    passages = expected["matches"][0]["evidence"]["passages"]
+    cleaned = clean_text(pasted)
+
+    browser.get(base_url + "/")
+    check_and_settle(browser, pasted, expected["verdict"])
+    assert pane_text(browser, "query-pane") == cleaned
+    assert "outline" not in browser.find_element(By.ID, "query-pane").get_attribute("class").split()
+    marks = browser.find_elements(By.CSS_SELECTOR, "#query-pane mark.passage")
+    shown = [browser.execute_script("return arguments[0].lastChild.textContent", m) for m in marks]
+    chars = list(cleaned)  # offsets are code points
+    assert shown == ["".join(chars[p["query_start"] : p["query_end"]]) for p in passages]
+    assert console_errors(browser) == []
+
+
 def test_editor_traces_pasted_html_and_shows_passages_by_position(
     browser: Any, base_url: str, client: Any, shared: Path
 ) -> None:

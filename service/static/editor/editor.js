@@ -87,9 +87,12 @@
   // ------------------------------------------------------------------ the text as the service sees it
 
   // The service's service/detect/text.py normalise() and drop_boilerplate() for plain text, so that passage
-  // offsets (code points of the cleaned text) fall on the same characters here.
-  const ZERO_WIDTH = /[\u200b\u200c\u200d\u2060\ufeff\u00ad]/gu;
-  const SPACE = /[\s\x1c-\x1f\x85]+/u;
+  // offsets (code points of the cleaned text) fall on the same characters here. The service keeps every
+  // character as sent apart from NFC and white space (its comparison form undoes look-alikes and invisible
+  // characters for detection only), so this does too.
+  const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+  // Python's str.split() white space: JavaScript's \s without U+FEFF, with U+001C-U+001F and U+0085.
+  const SPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
   const BOILERPLATE_LINE = new RegExp(
     "^(?:advertisement|advertising|sponsored(?: content)?|anzeige|publicit[eé]|publicidad" +
       "|(?:by|par|por|von) [^.!?]{0,80}\\|[^.!?]*" +
@@ -100,12 +103,24 @@
       "|related(?: (?:articles|stories))?:?)$",
     "iu"
   );
+  const BOILERPLATE_MAX_CHARS = 160; // a longer line that starts like boilerplate is a one-paragraph article
+  const HAS_TEXT = /[\p{L}\p{N}]/u;
+
+  // Python's str.strip() of a text whose lines are already tidy: only line breaks can be left at its ends
+  // (JavaScript's trim() would also take a byte-order mark, which the service keeps).
+  const stripBreaks = (text) => text.replace(/^\n+|\n+$/g, "");
+
+  function isBoilerplate(line) {
+    return Array.from(line).length <= BOILERPLATE_MAX_CHARS && BOILERPLATE_LINE.test(line);
+  }
 
   function cleanText(body) {
-    const text = body.normalize("NFKC").replace(ZERO_WIDTH, "").replace(/\r\n?/g, "\n");
+    const text = body.replace(LONE_SURROGATE, "?").normalize("NFC").replace(/\r\n?/g, "\n");
     const lines = text.split("\n").map((line) => line.split(SPACE).filter(Boolean).join(" "));
-    const kept = lines.join("\n").trim().split("\n").filter((line) => !BOILERPLATE_LINE.test(line.trim()));
-    return kept.join("\n").replace(/\n{3,}/g, "\n\n").trim();
+    const tidy = stripBreaks(lines.join("\n"));
+    const kept = tidy.split("\n").filter((line) => !isBoilerplate(line));
+    const article = stripBreaks(kept.join("\n").replace(/\n{3,}/g, "\n\n"));
+    return HAS_TEXT.test(article) ? article : tidy; // removing boilerplate never leaves nothing of the article
   }
 
   // ------------------------------------------------------------------ rendering helpers
