@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 from urllib.parse import quote
@@ -14,6 +14,7 @@ import redis
 from marshmallow import ValidationError
 
 from service.config import Config
+from service.detect import terms as term_view
 from service.detect.align import Profile, signature
 from service.detect.fingerprint import ALGORITHM, Fingerprints
 from service.detect.text import EmptyTextError, Text, clean_text
@@ -23,6 +24,10 @@ from service.store import export
 from service.store.index import Article, Command, Conflict, Index
 from service.store.keys import Keys
 from service.trace import Provenance, Query, Tracer
+
+# Recipes (service/detect/fingerprint.py ALGORITHM) whose articles raised the document frequencies of
+# their terms when added: fp6 introduced the term view.
+COUNTING_ALGORITHMS = frozenset({"fp6"})
 
 
 @dataclass
@@ -98,15 +103,15 @@ class ProvenanceService:
         # The record holds a stored article's fingerprints: they are not cached again.
         fingerprints = cached or Fingerprints.of(text)
         profile = Profile(text)
-        provenance, later = self.tracer.trace_with_later(
-            Query(profile, fingerprints, published_before=published_at, exclude=article_id),
-            later_than=published_at,
-        )
+        query = Query(profile, fingerprints, published_before=published_at, exclude=article_id)
+        provenance, later = self.tracer.trace_with_later(query, later_than=published_at)
+        # Its terms are chosen by the document frequencies its trace read (service/detect/terms.py).
+        fingerprints = replace(fingerprints, terms=query.stored_terms(self.tracer.max_term_df()))
         article = self.article_of(
             data, article_id, text, fingerprints, profile, provenance, now, content_hash
         )
         try:
-            created, stored = self.index.add(article)
+            created, stored = self.index.add(article, query.counted_entries())
         except Conflict as err:
             raise _conflict(err.existing, data, text) from None
         if not created:
@@ -161,7 +166,7 @@ class ProvenanceService:
 
     def delete(self, article_id: str) -> None:
         article = self.get(article_id)
-        if not self.index.delete(article_id):
+        if not self.index.delete(article_id, self._counted(article)):
             raise not_found(f"no article with id {article_id!r}")
         self.lineage.deleted(article)
 
@@ -211,11 +216,33 @@ class ProvenanceService:
                 # Computed afresh, not from the cache: the recipe may have changed under the same name.
                 text = Text(article.text)
                 article.signature = signature(Profile(text))
-                moved = self.index.reindex(article, Fingerprints.of(text))
+                fingerprints, counted = self._indexed(text, Fingerprints.of(text))
+                moved = self.index.reindex(article, fingerprints, self._counted(article), counted)
                 article = self.index.get(article_id) or article
             relined = lineage and self.lineage.revise(article)
             changed += bool(moved or relined)
         return seen, changed
+
+    def _counted(self, article: Article) -> bytes:
+        """The terms whose document frequency a stored article raised when it was added: those of its
+        text, for an article of a recipe that counts them (COUNTING_ALGORITHMS), else none."""
+        if article.algorithm not in COUNTING_ALGORITHMS:
+            return b""
+        return b"".join(
+            term_view.df_entry(term) for _, term, _ in term_view.counted_terms(Text(article.text))
+        )
+
+    def _indexed(self, text: Text, fingerprints: Fingerprints) -> tuple[Fingerprints, bytes]:
+        """A text's fingerprints with the terms it is indexed by, chosen by the index's document
+        frequencies (one round trip), and the terms whose frequency it raises."""
+        counted = term_view.counted_terms(text)
+        entries = [term_view.df_entry(term) for _, term, _ in counted]
+        articles, df = self.index.document_frequencies(entries)
+        frequencies = {term: n for (_, term, _), n in zip(counted, df, strict=True) if n}
+        chosen = term_view.select(
+            counted, frequencies, articles, term_view.INDEXED_TERMS, self.tracer.max_term_df(), False
+        )
+        return replace(fingerprints, terms=chosen), b"".join(entries)
 
     def ready(self) -> bool:
         try:

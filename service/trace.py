@@ -9,20 +9,24 @@ Chains are resolved through the lineage stored at ingest: each article keeps its
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from service.detect import terms as term_view
 from service.detect.align import Profile, containment_bounds
 from service.detect.compare import WHOLE, Comparison, Passage, compare
-from service.detect.fingerprint import Fingerprints, hamming
+from service.detect.fingerprint import Fingerprints, hamming, sentence_passage_hashes
 from service.detect.text import Text
 from service.detect.thresholds import Thresholds
 from service.store.index import Article, Candidates, Command, Index, Ref
 
-# What a candidate's shared entries weigh as evidence: a passage or a quote 2, an anchor pair or a stock
-# phrase 1. A shared SimHash block is no evidence by itself (16 bits match by chance); a SimHash within
-# simhash_max_bits ranks a candidate first.
-EVIDENCE_WEIGHTS = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
+# What a candidate's shared entries weigh as evidence: a passage or a quote 2, an anchor pair, a rare term
+# or a stock phrase 1. A shared SimHash block is no evidence by itself (16 bits match by chance); a
+# SimHash within simhash_max_bits ranks a candidate first.
+EVIDENCE_WEIGHTS = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "terms": 1, "stock": 1}
+
+
+COPIES = ("duplicate", "near_duplicate")
 
 
 @dataclass
@@ -58,10 +62,28 @@ class Query:
     limit: int = 10
     # Redis commands to send in the round trip of the text's first lookup (its fingerprint cache write)
     along: tuple[Command, ...] = ()
+    # Set by the tracer: the text's counted terms, the index's article count and their document
+    # frequencies (what a submission's stored terms are chosen by), and its words' weights.
+    counted: tuple[tuple[str, int, int], ...] = ()
+    articles: int = 0
+    frequencies: dict[int, int] = field(default_factory=dict)
+    weights: dict[str, float] = field(default_factory=dict)
+    # Set by the tracer from its lookup: the text's units that many stored articles share (boilerplate).
+    boilerplate: frozenset[int] = frozenset()
 
     @property
     def text(self) -> Text:
         return self.profile.text
+
+    def stored_terms(self, max_df: int) -> tuple[int, ...]:
+        """The terms the text is indexed by when stored (service/detect/terms.py), once it was traced."""
+        return term_view.select(
+            self.counted, self.frequencies, self.articles, term_view.INDEXED_TERMS, max_df, known_only=False
+        )
+
+    def counted_entries(self) -> bytes:
+        """The terms whose document frequency the text raises when stored, as the store takes them."""
+        return b"".join(term_view.df_entry(term) for _, term, _ in self.counted)
 
 
 class Tracer:
@@ -80,10 +102,12 @@ class Tracer:
         """The text's provenance and, from the same index lookup, the stored articles published after
         `later_than` that share fingerprints with it (those it may be the original of)."""
         cutoff = query.published_before.timestamp() if query.published_before else None
+        self._weigh(query)
         # For a submission, the best later candidates too: they tell whether a backfill lookup is needed.
         found = self._candidates(
             query, cutoff, later=0 if later_than is None else self.limits.max_verified, along=query.along
         )
+        query.boilerplate = self._boilerplate(query, found)
         earlier = {r: v for r, v in found.published.items() if cutoff is None or v[0] <= cutoff}
         candidates = self._rank(query.fingerprints, found, earlier, self.limits.max_verified)
         later: list[Ref] = []
@@ -96,6 +120,41 @@ class Tracer:
             later = self._worth_verifying(query, wide, ranked, self.limits.revise_min_containment)
         answer = self._worth_verifying(query, found, candidates, self.limits.rewrite_min_containment)
         return self._answer(query, answer), later
+
+    def max_term_df(self) -> int:
+        """The most articles a term may be in to be looked up or indexed (thresholds.max_term_postings per
+        partition)."""
+        return self.limits.max_term_postings * self.index.keys.partitions
+
+    def _weigh(self, query: Query) -> None:
+        """The text's terms, their document frequencies (one round trip), the terms its lookup reads, and
+        its words' weights for verification."""
+        query.counted = term_view.counted_terms(query.text)
+        hashes = [term for _, term, _ in query.counted]
+        articles, df = self.index.document_frequencies([term_view.df_entry(h) for h in hashes])
+        query.articles, query.frequencies = articles, {h: n for h, n in zip(hashes, df, strict=True) if n}
+        looked_up = term_view.select(
+            query.counted, query.frequencies, articles, term_view.QUERY_TERMS, self.max_term_df(), True
+        )
+        query.fingerprints = replace(query.fingerprints, terms=looked_up)
+        query.weights = term_view.weights(query.text, query.frequencies, articles, query.counted)
+
+    def _boilerplate(self, query: Query, found: Candidates) -> frozenset[int]:
+        """The query's units whose every passage fingerprint is in `boilerplate_postings` stored articles
+        or more: a site's standing sentences ("All data and statistics are based on publicly available
+        data…", a newsletter prompt), which link unrelated articles of one site. Unless they are most of
+        the text (then the text is a story copied that often, and they are its evidence)."""
+        counts, least = found.passage_counts, self.limits.boilerplate_postings
+        if not counts:
+            return frozenset()
+        units = frozenset(
+            i
+            for i, own in enumerate(sentence_passage_hashes(query.text))
+            if own and all(counts.get(h, 0) >= least for h in own)
+        )
+        sentences = query.text.sentences
+        flagged = sum(len(sentences[i].tokens) for i in units)
+        return units if flagged <= self.limits.boilerplate_most * len(query.text.tokens) else frozenset()
 
     def _may_be_original_of_later(self, query: Query, found: Candidates, later_than: datetime) -> bool:
         """Whether the best candidates published after `later_than` include one that may derive from the
@@ -183,9 +242,10 @@ class Tracer:
         sight whenever it was stored)."""
         most = self.limits.max_revised
         if wide:
-            return dict.fromkeys(("anchors", "stock", "passages", "quotes", "simhash"), most)
+            return dict.fromkeys(("anchors", "terms", "stock", "passages", "quotes", "simhash"), most)
         return {
             "anchors": min(self.limits.max_anchor_postings, most),
+            "terms": min(self.limits.max_term_postings, most),
             "stock": min(self.limits.stock_passage_postings, most),
             "passages": most,
             "quotes": most,
@@ -222,7 +282,9 @@ class Tracer:
         for article in self.index.articles(refs).values():
             if article.id == query.exclude:
                 continue
-            matches.append(self._match(article, self.compare(profile, article)))
+            matches.append(
+                self._match(article, self.compare(profile, article, query.weights, query.boilerplate))
+            )
         self._demote_weak_rewrites(matches)
         return matches
 
@@ -234,8 +296,14 @@ class Tracer:
             if m.relation == "rewrite" and m.strength < self.limits.rewrite_relative * strongest:
                 m.relation = m.fallback
 
-    def compare(self, profile: Profile, article: Article) -> Comparison:
-        return compare(profile, self.profile_of(article), self.limits)
+    def compare(
+        self,
+        profile: Profile,
+        article: Article,
+        weights: dict[str, float] | None = None,
+        boilerplate: frozenset[int] = frozenset(),
+    ) -> Comparison:
+        return compare(profile, self.profile_of(article), self.limits, weights or None, boilerplate)
 
     def profile_of(self, article: Article) -> Profile:
         """Profiles of stored articles, kept for the articles most often verified (wire originals)."""
@@ -289,12 +357,29 @@ class Tracer:
             if root is None or root.id == query.exclude or not _in_time(root, query.published_before):
                 continue
             if _publication_order_article(root) < _publication_order(best):
-                best = self._through_chain(profile, root, m)
+                best = self._through_chain(profile, root, m, query.weights, query.boilerplate)
+        if best.via is None and best.relation == "rewrite":
+            # The text rewords the original, and copies a stored article that derives from it as a whole:
+            # it is that copy it was taken from ("a copy of B, which rewrites A"), and the answer says so.
+            copied = [
+                m
+                for m in whole
+                if m.relation in COPIES and m.article.original_ref == best.article.ref and m is not best
+            ]
+            if copied:
+                best.via = min(copied, key=_publication_order).article.id
         return best
 
-    def _through_chain(self, profile: Profile, root: Article, via: Match) -> Match:
+    def _through_chain(
+        self,
+        profile: Profile,
+        root: Article,
+        via: Match,
+        weights: dict[str, float],
+        boilerplate: frozenset[int],
+    ) -> Match:
         """The root reached through `via`: compared directly, but a chain of whole reuse stays whole."""
-        match = self._match(root, self.compare(profile, root))
+        match = self._match(root, self.compare(profile, root, weights, boilerplate))
         if match.relation not in WHOLE:
             match.relation = via.article.verdict or via.relation
             match.score = round(min(via.score, via.article.score or via.score), 4)

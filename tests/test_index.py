@@ -181,7 +181,7 @@ def test_the_lookup_ranks_near_simhashes_first_then_evidence_and_fills_both_quot
         index.add(article(f"e{i}", 0, tuple(range(10, 11 + i)), when=early))
     for i in range(3):  # later ones sharing 1..3
         index.add(article(f"l{i}", 0, tuple(range(10, 11 + i)), when=late))
-    weights = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "stock": 1}
+    weights = {"simhash": 0, "passages": 2, "quotes": 2, "anchors": 1, "terms": 1, "stock": 1}
 
     def lookup(most: int, later: int) -> list[str]:
         found = index.candidates(

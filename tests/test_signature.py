@@ -101,10 +101,14 @@ def test_a_version_3_record_is_still_read(index: Index) -> None:
     ref = index.ref_of("a")
     assert ref is not None
     fps = article.fingerprints.pack()
-    v4 = index.redis.get(index.keys.doc(ref.partition, ref.number))
-    assert isinstance(v4, bytes)
-    body = v4[3 + 0 + 2 + len(fps) :]
-    index.redis.set(index.keys.doc(ref.partition, ref.number), struct.pack(">BH", 3, len(fps)) + fps + body)
+    current = index.redis.get(index.keys.doc(ref.partition, ref.number))
+    assert isinstance(current, bytes)
+    body = current[3 + 0 + 2 + len(fps) :]
+    # Version 3 packed three views (no terms): 8 bytes of SimHash, three counts, 5 bytes a fingerprint.
+    views = (article.fingerprints.passages, article.fingerprints.anchors, article.fingerprints.quotes)
+    old = struct.pack(">QHHH", article.fingerprints.simhash, *map(len, views))
+    old += b"".join(value.to_bytes(5, "big") for view in views for value in view)
+    index.redis.set(index.keys.doc(ref.partition, ref.number), struct.pack(">BH", 3, len(old)) + old + body)
     assert index.signatures([ref]) == {ref: None}
     stored = index.articles([ref])[ref]
     assert (stored.text, stored.fingerprints, stored.signature) == (HARBOUR, article.fingerprints, b"")
@@ -149,9 +153,9 @@ def test_candidates_sharing_only_names_are_not_verified_and_rewrites_are(service
     verified: list[str] = []
     compare = service.tracer.compare
 
-    def counting(profile: Profile, article: Article) -> Any:
+    def counting(profile: Profile, article: Article, *rest: Any) -> Any:
         verified.append(article.id)
-        return compare(profile, article)
+        return compare(profile, article, *rest)
 
     service.tracer.compare = counting  # type: ignore[method-assign]
     text = Text(rt.HOSPITAL_REWRITE)
@@ -182,27 +186,24 @@ def test_a_backfilled_original_retraces_its_copies_not_later_namesakes(service: 
 
 
 def test_a_copy_aligned_word_for_word_throughout_is_decided_without_profiling_its_sentences() -> None:
-    """Only the sentences left after the verbatim alignment are aligned as rewording: a copy leaves none,
-    so neither text's sentence profiles are built (the costly part of verifying the commonest match)."""
+    """Only the sentences left after the verbatim alignment are matched as rewording: a copy leaves none,
+    so the matched text's windows are never built (the costly part of verifying the commonest match)."""
     query, match = Profile(Text(HARBOUR.replace("Tuesday", "Wednesday"))), Profile(Text(HARBOUR))
     result = compare(query, match, Thresholds())
     assert result.relation in ("duplicate", "near_duplicate")
-    assert "sentences" not in vars(query) and "sentences" not in vars(match)
+    assert "windows" not in vars(match)
     assert result.score > 0.9 and all(p.kind == "verbatim" for p in result.passages)
 
 
-def test_a_partly_reworded_copy_profiles_only_the_query_sentences_left_to_align() -> None:
-    """The sentences copied word for word are not profiled in the query: only those left are aligned as
-    rewording (against every sentence of the match), and the answer is the one of profiling them all."""
+def test_a_partly_reworded_copy_matches_as_rewording_only_the_sentences_not_copied() -> None:
+    """The sentences copied word for word are verbatim evidence and are not matched again as rewording;
+    only those left are (against every window of the match)."""
     original = Text(rt.HOSPITAL)
     sentences = [original.text[s.start : s.end] for s in original.sentences]
-    reworded_one = rt.HOSPITAL_REWRITE
-    mixed = " ".join(sentences[:-2]) + " " + reworded_one
+    mixed = " ".join(sentences[:-2]) + " " + rt.HOSPITAL_REWRITE
     query, match = Profile(Text(mixed)), Profile(original)
     result = compare(query, match, Thresholds())
-    profiled = set(query._sentences)
-    assert profiled and profiled < set(query.indexes)
-    assert "sentences" not in vars(query)
-    eager = Profile(Text(mixed))
-    assert eager.sentences  # every sentence profiled first: the same answer
-    assert compare(eager, Profile(original), Thresholds()) == result
+    copied = [p for p in result.passages if p.kind == "verbatim"]
+    reworded = [p for p in result.passages if p.kind == "reworded"]
+    assert copied and reworded
+    assert {p.query_start for p in copied}.isdisjoint(p.query_start for p in reworded)

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from service.detect.align import Profile, reworded
+from service.detect.align import Profile, match_units
 from service.detect.compare import compare
 from service.detect.text import (
     WORD_BEFORE_STOP,
@@ -219,7 +219,8 @@ def test_what_a_text_keeps_is_left_alone_by_the_garbage_collector() -> None:
     original = Profile(Text(clean_text(HARBOUR)))
     rewrite = Profile(Text(clean_text(HARBOUR.replace("harbour", "port").replace("closed", "shut"))))
     assert compare(rewrite, original, Thresholds()).relation != "none"
-    reworded(original, rewrite)  # the profiles of every sentence, on both sides
+    match_units(original, rewrite, 0.0)  # the units and windows of both sides
+    match_units(rewrite, original, 0.0)
     # A collection untracks a tuple whose items it has untracked already: a tuple of new (stem, weight)
     # pairs goes at the next one.
     gc.collect()
@@ -238,7 +239,8 @@ def test_what_a_text_keeps_is_left_alone_by_the_garbage_collector() -> None:
         assert [name for name, value in kept.items() if gc.is_tracked(value)] == ["sentence_shingles"]
         assert not any(gc.is_tracked(own) for own in text.sentence_shingles)
         assert not gc.is_tracked(text.sentence_words)
-        sentences = profile.sentences
-        assert sentences
-        assert not any(gc.is_tracked(s.terms) or gc.is_tracked(s.bigrams) for s in sentences)
+        units = profile.units
+        assert units
+        assert not any(gc.is_tracked(u.stems) for u in units)
+        assert not gc.is_tracked(profile.windows)
         assert not gc.is_tracked(profile.terms)

@@ -1,22 +1,24 @@
-"""Rewording: how far a text follows another sentence by sentence, in other words.
+"""Rewording: which sentences of a text say what sentences of another say, in other words.
 
-Each text gets a Profile (language, per-sentence weighted stems and content-word skip-bigrams). Two
-measures then say whether the query re-expresses the match:
-- `containment`: the weighted share of the query's words (stems) found anywhere in the match. A rewrite
-  or summary keeps most of the content words; independent coverage of the same event shares the names and
-  figures but brings words, facts and phrasing of its own.
-- `alignment`: a monotonic alignment of query sentences to match sentences (dynamic programming over
-  sentence similarity: weighted Dice of stems plus Dice of skip-bigrams), divided by the number of
-  query sentences. A rewrite follows its original in order, sentence by sentence; an independent report
-  orders its facts its own way.
-Their sum is the rewording score; service/detect/thresholds.py holds the cut-offs and why.
+Each text gets a Profile: its units (service/detect/text.py sentences, long ones cut) as content stems,
+its words' stems and weights, and, for the side matched against, an index from each stem to the windows
+that hold it (a unit alone, or a unit and the next: a rewrite joins two sentences into one as often as
+it cuts one in two). A query unit is reworded from a window when the window holds `least` of the
+unit's content words, weighed (lexicon weights, tempered by the index's document frequencies when the
+tracer has them): a paraphrase swaps some words for synonyms but keeps most of what a sentence is about,
+while a sentence of independent coverage of the same event shares its names and figures and little
+else. `match_units` finds, for every unit of a text, its best window of the other, in time linear in
+the texts' lengths (only windows sharing a stem are scored; stems found in very many windows are no
+evidence and are skipped), and `chain` keeps the pairs that follow both texts' order.
+service/detect/thresholds.py holds the cut-offs and why.
 """
 
 from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Sequence
+from array import array
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -24,47 +26,60 @@ import numpy as np
 
 from service.detect import lexicon
 from service.detect.memo import Memo
-from service.detect.text import KeySet, Text
+from service.detect.text import Text
 
 MIN_SENTENCE_TOKENS = 4
+# A word below this weight (lexicon.CONTENT_WEIGHT) is a function word: no evidence of rewording.
+CONTENT_WEIGHT = lexicon.CONTENT_WEIGHT
+# A stem in more windows of the matched text than this is what the text is about (its subject's name),
+# not evidence of which of its sentences a unit rewords: skipped, so that a long text costs linear time.
+WINDOW_POSTINGS = 24
 
 
 @dataclass(frozen=True)
-class SentenceProfile:
-    index: int  # position in Text.sentences
-    terms: dict[str, float]
-    bigrams: KeySet
-    mass: float
+class Unit:
+    """A unit of a text as rewording reads it: its position in Text.sentences, its content stems with
+    their lexicon weights (each stem once, at its highest weight), and its tokens' count."""
+
+    index: int
+    stems: dict[str, float]
+    size: int
 
 
 class Profile:
-    """What the rewording measures need of a text, computed once."""
+    """What verification needs of a text, computed once (and kept for stored texts: Tracer.profile_of)."""
 
     def __init__(self, text: Text):
         self.text = text
         self.language = text.language
-        self._sentences: dict[int, SentenceProfile] = {}
 
     @cached_property
-    def indexes(self) -> tuple[int, ...]:
-        """Positions (in Text.sentences) of the sentences profiled: those of MIN_SENTENCE_TOKENS or more."""
-        return tuple(i for i, s in enumerate(self.text.sentences) if len(s.tokens) >= MIN_SENTENCE_TOKENS)
+    def units(self) -> tuple[Unit, ...]:
+        """Every unit of the text, with its content stems (a unit without any has none)."""
+        out = []
+        lexemes, at = self.text.lexemes, 0
+        for i, sentence in enumerate(self.text.sentences):
+            own = lexemes[at : at + len(sentence.tokens)]
+            at += len(sentence.tokens)
+            out.append(Unit(i, lexicon.terms_of((k, v) for k, v in own if v >= CONTENT_WEIGHT), len(own)))
+        return tuple(out)
 
     @cached_property
-    def sentences(self) -> tuple[SentenceProfile, ...]:
-        """The profile of every sentence in `indexes`: what a match needs (it is aligned whole)."""
-        return tuple(self.sentence(i) for i in self.indexes)
-
-    def sentence(self, i: int) -> SentenceProfile:
-        """The profile of sentence i (one of `indexes`), made when first asked for: a query needs only
-        those its word-for-word alignment left, often two or three of twenty."""
-        found = self._sentences.get(i)
-        if found is None:
-            tokens = self.text.sentences[i].tokens
-            terms = lexicon.terms(tokens, self.language)
-            bigrams = lexicon.skip_bigrams(tokens, self.language)
-            found = self._sentences[i] = SentenceProfile(i, terms, bigrams, sum(terms.values()))
-        return found
+    def windows(self) -> dict[str, bytes]:
+        """Stem -> the windows holding it, window w being unit w alone for w < n, and units w - n and
+        w - n + 1 together from n on (n units): the lookup table of `match_units` on the matched side.
+        Each stem's windows are packed as 4-byte integers (text.KeySet says why: bytes are never walked by
+        the garbage collector, tuples are)."""
+        n = len(self.units)
+        where: dict[str, list[int]] = {}
+        for unit in self.units:
+            for stem in unit.stems:
+                where.setdefault(stem, []).append(unit.index)
+        out: dict[str, bytes] = {}
+        for stem, found in where.items():
+            pairs = {u - 1 for u in found if u > 0} | {u for u in found if u + 1 < n}
+            out[stem] = array("I", [*found, *(n + u for u in sorted(pairs))]).tobytes()
+        return out
 
     @cached_property
     def terms(self) -> dict[str, float]:
@@ -91,77 +106,101 @@ class Profile:
 
 
 @dataclass(frozen=True)
-class Rewording:
-    containment: float  # of the query sentences not skipped
-    alignment: float  # of the query sentences not skipped
-    symmetric: float  # alignment total over the mean sentence count of both texts: a 0-1 similarity
-    strength: float  # containment of the whole query + alignment with skipped sentences counted as 1: 0..2
-    pairs: list[tuple[int, int, float]]  # (query sentence, match sentence, similarity), in order
-
-    @property
-    def score(self) -> float:
-        return self.containment + self.alignment
+class UnitMatch:
+    query: int  # unit of the query (position in its Text.sentences)
+    match: int  # first unit of the matched window
+    last: int  # last unit of the matched window (the same, or the next)
+    similarity: float  # weighted share of the query unit's content words the window holds
 
 
-def sentence_similarity(a: SentenceProfile, b: SentenceProfile) -> float:
-    shared = sum(w for t, w in a.terms.items() if t in b.terms)
-    terms = 2 * shared / (a.mass + b.mass) if a.mass + b.mass else 0.0
-    n = len(a.bigrams) + len(b.bigrams)
-    bigrams = 2 * len(a.bigrams.keys() & b.bigrams.keys()) / n if n else 0.0
-    return 0.5 * terms + 0.5 * bigrams
-
-
-def align(
-    query: Sequence[SentenceProfile], match: Sequence[SentenceProfile]
-) -> tuple[float, list[tuple[int, int, float]]]:
-    """Best monotonic one-to-one alignment (sum of similarities) and its pairs."""
-    nq, nm = len(query), len(match)
-    if not nq or not nm:
-        return 0.0, []
-    sim = [
-        [sentence_similarity(q, m) if q.terms.keys() & m.terms.keys() else 0.0 for m in match] for q in query
-    ]
-    best = [[0.0] * (nm + 1) for _ in range(nq + 1)]
-    for i in range(1, nq + 1):
-        row, prev, s = best[i], best[i - 1], sim[i - 1]
-        for j in range(1, nm + 1):
-            row[j] = max(prev[j], row[j - 1], prev[j - 1] + s[j - 1])
-    pairs = []
-    i, j = nq, nm
-    while i and j:
-        if best[i][j] == best[i - 1][j]:
-            i -= 1
-        elif best[i][j] == best[i][j - 1]:
-            j -= 1
-        else:
-            pairs.append((query[i - 1].index, match[j - 1].index, sim[i - 1][j - 1]))
-            i, j = i - 1, j - 1
-    return best[nq][nm], pairs[::-1]
-
-
-def reworded(query: Profile, match: Profile, skip: set[int] | None = None) -> Rewording:
-    """The rewording measures of `query` against `match`, leaving out query sentences in `skip` (those
-    already aligned word for word) so that what is measured is how the rest of the text was written."""
+def match_units(
+    query: Profile,
+    match: Profile,
+    least: float,
+    skip: set[int] | None = None,
+    weights: Mapping[str, float] | None = None,
+    most_units: int = 0,
+    per_unit: int = 1,
+) -> list[UnitMatch]:
+    """For each query unit not in `skip` with content words, its `per_unit` best windows of `match` that
+    hold at least `least` of them, weighed by `weights` where given (else by their lexicon weights), best
+    first. With `most_units`, only that many query units, spread evenly over the text, are read (the
+    budget of a very long text)."""
     skip = skip or set()
-    left = sum(i not in skip for i in query.indexes)
-    total, containment = 0.0, 0.0
-    pairs: list[tuple[int, int, float]] = []
-    # A copy aligned word for word throughout leaves nothing to align: its sentences are not profiled.
-    if left:
-        rest = [query.sentence(i) for i in query.indexes if i not in skip]
-        total, pairs = align(rest, match.sentences)
-        rest_terms: dict[str, float] = {}
-        for s in rest:
-            for t, w in s.terms.items():
-                rest_terms[t] = max(w, rest_terms.get(t, 0.0))
-        containment = _contained(rest_terms, match.terms)
-    alignment = total / left if left else 0.0
-    counted = len(query.indexes)
-    full_total = total + counted - left  # skipped sentences are verbatim: similarity 1
-    mean_count = (counted + len(match.indexes)) / 2
-    symmetric = min(1.0, full_total / mean_count) if mean_count else 0.0
-    strength = _contained(query.terms, match.terms) + (full_total / counted if counted else 0.0)
-    return Rewording(containment, alignment, symmetric, strength, pairs)
+    units = [u for u in query.units if u.stems and u.index not in skip]
+    if not units:
+        return []
+    if most_units and len(units) > most_units:
+        step = len(units) / most_units
+        units = [units[int(k * step)] for k in range(most_units)]
+    windows, n = match.windows, len(match.units)
+    found: list[UnitMatch] = []
+    for unit in units:
+        stems = unit.stems
+        if weights:
+            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
+        mass = sum(stems.values())
+        if not mass:
+            continue
+        score: dict[int, float] = {}
+        for stem, weight in stems.items():
+            where = windows.get(stem)
+            if where is None or len(where) > WINDOW_POSTINGS * 2 * 4:
+                continue
+            for w in memoryview(where).cast("I"):
+                score[w] = score.get(w, 0.0) + weight
+        floor = least * mass
+        # A pair wins over its first unit alone only by holding more (ties go to the lower window number).
+        best = sorted((w for w, v in score.items() if v >= floor), key=lambda w: (-score[w], w))
+        for w in best[:per_unit]:
+            first = w if w < n else w - n
+            last = first if w < n else first + 1
+            found.append(UnitMatch(unit.index, first, last, round(score[w] / mass, 4)))
+    return found
+
+
+def best_chain(items: Sequence[tuple[int, int, float]]) -> list[int]:
+    """Of (query unit, matched unit, weight) items, several per query unit allowed, the positions of a chain
+    increasing in both units with the largest total weight (each query unit once): a monotonic alignment,
+    in O(n log n) with a Fenwick tree of the best chain ending before each matched unit."""
+    if not items:
+        return []
+    order = sorted(range(len(items)), key=lambda k: (items[k][0], items[k][1]))
+    size = max(item[1] for item in items) + 2
+    tree: list[tuple[float, int]] = [(0.0, -1)] * (size + 1)
+
+    def best_before(j: int) -> tuple[float, int]:  # the best chain ending at a matched unit < j
+        out, j = (0.0, -1), j  # positions in the tree are matched units + 1
+        while j > 0:
+            out = max(out, tree[j])
+            j -= j & -j
+        return out
+
+    def update(j: int, value: tuple[float, int]) -> None:
+        j += 1
+        while j <= size:
+            tree[j] = max(tree[j], value)
+            j += j & -j
+
+    total = [0.0] * len(items)
+    back = [-1] * len(items)
+    k = 0
+    while k < len(order):  # the items of one query unit read the tree before any of them joins it
+        same = [order[k]]
+        while k + len(same) < len(order) and items[order[k + len(same)]][0] == items[order[k]][0]:
+            same.append(order[k + len(same)])
+        for at in same:
+            before, back[at] = best_before(items[at][1])
+            total[at] = before + items[at][2]
+        for at in same:
+            update(items[at][1], (total[at], at))
+        k += len(same)
+    at = max(range(len(items)), key=lambda a: total[a])
+    out: list[int] = []
+    while at != -1:
+        out.append(at)
+        at = back[at]
+    return out[::-1]
 
 
 def containment(query: Profile, match: Profile) -> float:

@@ -1,21 +1,23 @@
 """Verification: how one text relates to one candidate article, and the evidence for it.
 
-Two alignments of sentences, both keeping the order of the candidate:
-- verbatim: query sentences found word for word or nearly (shared word 3-shingles) in a candidate
-  sentence: copies, excerpts, light edits and reused paragraphs;
-- reworded (service/detect/align.py): the remaining query sentences against the candidate's, by weighted stems
-  and phrasing: paraphrases, language-model rewrites, summaries.
-The relation follows from how much of the text each covers; service/detect/thresholds.py says why each
-threshold has its value. Quoted speech shared by both texts is reported, but a shared quote alone never
-makes a text derived: independent reports of one event quote the same people.
+Two matchings of units (sentences), kept together in the order of both texts:
+- verbatim: query units found word for word or nearly (shared word 3-shingles) in a candidate unit:
+  copies, excerpts, light edits and reused paragraphs;
+- reworded (service/detect/align.py): the remaining query units whose content words a window of the
+  candidate holds: paraphrases, language-model rewrites, summaries.
+`coverage`, the share of the query's tokens in units of that chain, is how much of the text comes from
+the candidate; it is the score, and the relation follows from it (service/detect/thresholds.py says why
+each threshold has its value). Quoted speech shared by both texts is reported, but a shared quote alone
+never makes a text derived: independent reports of one event quote the same people.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from service.detect.align import Profile, Rewording, containment, reworded
+from service.detect.align import Profile, best_chain, containment, match_units
 from service.detect.text import Text, tokens
 from service.detect.thresholds import Thresholds
 
@@ -54,7 +56,10 @@ def verbatim_pairs(query: Text, match: Text, limits: Thresholds) -> list[tuple[i
     for i, own in enumerate(query.sentence_shingles):
         counts: dict[int, int] = defaultdict(int)
         for s in own:
-            for j in where.get(s, ()):
+            found = where.get(s, ())
+            if len(found) > STOCK_SHINGLE_UNITS:  # a stock phrase of the text: no evidence, and costly
+                continue
+            for j in found:
                 counts[j] += 1
         if counts:
             j, shared = max(counts.items(), key=lambda kv: (kv[1], -kv[0]))
@@ -63,22 +68,13 @@ def verbatim_pairs(query: Text, match: Text, limits: Thresholds) -> list[tuple[i
     return _longest_increasing(pairs)
 
 
+# A word 3-shingle in more units of the matched text than this is one of its stock phrases.
+STOCK_SHINGLE_UNITS = 24
+
+
 def _longest_increasing(pairs: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """The longest subsequence of pairs increasing in both positions (O(n^2) in sentences)."""
-    if not pairs:
-        return []
-    best = [1] * len(pairs)
-    back = [-1] * len(pairs)
-    for b in range(len(pairs)):
-        for a in range(b):
-            if pairs[a][1] < pairs[b][1] and pairs[a][0] < pairs[b][0] and best[a] + 1 > best[b]:
-                best[b], back[b] = best[a] + 1, a
-    end = max(range(len(pairs)), key=lambda k: best[k])
-    chain = []
-    while end != -1:
-        chain.append(pairs[end])
-        end = back[end]
-    return chain[::-1]
+    """The longest subsequence of pairs increasing in both positions (pairs come in query order)."""
+    return [pairs[k] for k in best_chain([(i, j, 1.0) for i, j, _ in pairs])]
 
 
 def shared_quotes(query: Text, match: Text) -> list[str]:
@@ -114,10 +110,15 @@ class Reuse:
     narrative_share: float  # reused tokens outside quotes, of all tokens outside quotes
 
     @classmethod
-    def of(cls, text: Text, reused: set[int]) -> Reuse:
+    def of(cls, text: Text, reused: set[int], left_out: frozenset[int] = frozenset()) -> Reuse:
+        """`left_out`: sentences not counted at all (boilerplate)."""
         quoted = _quoted_tokens(text) if reused else [0] * len(text.sentences)
-        total = max(len(text.tokens), 1)
-        narrative = sum(len(s.tokens) - q for s, q in zip(text.sentences, quoted, strict=True))
+        total = max(len(text.tokens) - sum(len(text.sentences[i].tokens) for i in left_out), 1)
+        narrative = sum(
+            len(s.tokens) - q
+            for i, (s, q) in enumerate(zip(text.sentences, quoted, strict=True))
+            if i not in left_out
+        )
         reused_all = sum(len(text.sentences[i].tokens) for i in reused)
         reused_narrative = sum(len(text.sentences[i].tokens) - quoted[i] for i in reused)
         return cls(
@@ -128,34 +129,63 @@ class Reuse:
         )
 
 
-def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
-    """The relation of `query` to `match`, with a 0-1 similarity and the evidence."""
+def compare(
+    query: Profile,
+    match: Profile,
+    limits: Thresholds,
+    weights: Mapping[str, float] | None = None,
+    boilerplate: frozenset[int] = frozenset(),
+) -> Comparison:
+    """The relation of `query` to `match`, how much of the query comes from it (the score), and the
+    evidence. `weights`: the query's stems weighed by the index (Tracer), else by the lexicon.
+    `boilerplate`: units of the query that many stored articles share (its site's standing sentences):
+    no evidence of reuse, and no part of what is measured, unless the query is only that."""
     q, m = query.text, match.text
-    verbatim = verbatim_pairs(q, m, limits)
+    verbatim = [pair for pair in verbatim_pairs(q, m, limits) if pair[0] not in boilerplate]
     if not verbatim and containment(query, match) < limits.rewrite_min_containment:
-        return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the alignment
+        return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the matching
     q_shingles, m_shingles = q.shingle_set, m.shingle_set
     shared = len(q_shingles.keys() & m_shingles.keys())
     containment_query = shared / max(len(q_shingles), 1)
     containment_match = shared / max(len(m_shingles), 1)
-    dice = 2 * shared / max(len(q_shingles) + len(m_shingles), 1)
-    reuse = Reuse.of(q, {i for i, _, _ in verbatim})
-    rewording = reworded(query, match, skip={i for i, _, _ in verbatim})
-
-    relation = decide(limits, containment_query, containment_match, reuse, rewording)
+    copied = {i for i, _, _ in verbatim}
+    reworded = match_units(
+        query,
+        match,
+        limits.reworded_unit,
+        skip=copied | boilerplate,
+        weights=weights,
+        most_units=limits.most_units,
+        per_unit=limits.windows_per_unit,
+    )
+    sizes = [0 if i in boilerplate else len(s.tokens) for i, s in enumerate(q.sentences)]
+    total = max(sum(sizes), 1)
+    read = _share_read(query, copied | boilerplate, limits.most_units)
+    # The verbatim pairs and reworded windows that follow both texts' order, as many tokens as can be:
+    # a rewrite follows its original sentence by sentence; independent coverage of the same event shares
+    # facts here and there, each told in its own order.
+    items = [(i, j, float(sizes[i])) for i, j, _ in verbatim]
+    items += [(r.query, r.match, sizes[r.query] * (1 + r.similarity / 100) / read) for r in reworded]
+    kept = [k for k in best_chain(items) if k >= len(verbatim)]
+    in_order = [reworded[k - len(verbatim)] for k in kept]
+    copied_tokens = sum(sizes[i] for i in copied)
+    coverage = min(1.0, (copied_tokens + sum(sizes[r.query] for r in in_order) / read) / total)
+    # The same, each reworded unit counted by how close it is: what tells the source of a rewrite from
+    # another story on its subject that it also follows (Tracer._demote_weak_rewrites).
+    strength = min(1.0, (copied_tokens + sum(sizes[r.query] * r.similarity for r in in_order) / read) / total)
+    reuse = Reuse.of(q, copied, boilerplate)
+    rest = (coverage * total - copied_tokens) / max(total - copied_tokens, 1)
+    relation = decide(limits, containment_query, containment_match, reuse, coverage, rest)
     fallback = "partial" if _is_partial(limits, reuse) else "none"
-    passages = [_passage(q, m, i, j, sim, "verbatim") for i, j, sim in verbatim]
-    passages += [
-        _passage(q, m, i, j, sim, "reworded")
-        for i, j, sim in rewording.pairs
-        if sim >= limits.reworded_sentence
-    ]
+    passages = [_passage(q, m, i, j, j, sim, "verbatim") for i, j, sim in verbatim]
+    passages += [_passage(q, m, r.query, r.match, r.last, r.similarity, "reworded") for r in in_order]
     passages.sort(key=lambda p: p.query_start)
-    score = max(dice, rewording.symmetric) if relation != "none" else 0.0
+    if relation == "duplicate":
+        coverage = max(coverage, containment_query)
     return Comparison(
         relation=relation,
-        score=round(min(score, 1.0), 4),
-        strength=rewording.strength,
+        score=round(coverage, 4) if relation != "none" else 0.0,
+        strength=strength,
         reused_share=reuse.share,
         fallback=fallback,
         passages=passages,
@@ -163,9 +193,22 @@ def compare(query: Profile, match: Profile, limits: Thresholds) -> Comparison:
     )
 
 
+def _share_read(query: Profile, copied: set[int], most_units: int) -> float:
+    """The share of the query's units left to reword that `match_units` reads (1 unless a budget cut it)."""
+    left = sum(1 for u in query.units if u.stems and u.index not in copied)
+    return min(1.0, most_units / left) if most_units and left > most_units else 1.0
+
+
 def decide(
-    limits: Thresholds, containment_query: float, containment_match: float, reuse: Reuse, rewording: Rewording
+    limits: Thresholds,
+    containment_query: float,
+    containment_match: float,
+    reuse: Reuse,
+    coverage: float,
+    rest: float,
 ) -> str:
+    """`coverage`: the share of the query from the candidate; `rest`: the share of what is not verbatim
+    that is reworded from it."""
     if (
         containment_query >= limits.duplicate_containment
         and containment_match >= limits.duplicate_containment
@@ -176,13 +219,8 @@ def decide(
         and reuse.narrative_share >= limits.near_duplicate_narrative
     ):
         return "near_duplicate"
-    if (
-        rewording.alignment >= limits.rewrite_alignment
-        and rewording.score + reuse.share >= limits.rewrite_score
-        and (
-            reuse.unquoted_share < limits.rewrite_max_unquoted_reuse
-            or rewording.alignment >= limits.rewrite_strong_alignment
-        )
+    if coverage >= limits.whole_coverage and (
+        reuse.unquoted_share < limits.rewrite_max_unquoted_reuse or rest >= limits.rewrite_strong_rest
     ):
         return "rewrite"
     return "partial" if _is_partial(limits, reuse) else "none"
@@ -193,6 +231,6 @@ def _is_partial(limits: Thresholds, reuse: Reuse) -> bool:
     return reuse.unquoted_tokens >= limits.partial_min_tokens and reuse.share >= limits.partial_min_share
 
 
-def _passage(q: Text, m: Text, i: int, j: int, similarity: float, kind: str) -> Passage:
-    a, b = q.sentences[i], m.sentences[j]
-    return Passage(a.start, a.end, b.start, b.end, kind, round(similarity, 3))
+def _passage(q: Text, m: Text, i: int, j: int, last: int, similarity: float, kind: str) -> Passage:
+    a = q.sentences[i]
+    return Passage(a.start, a.end, m.sentences[j].start, m.sentences[last].end, kind, round(similarity, 3))

@@ -12,6 +12,8 @@ Views, each indexed in Redis (service/store/index.py):
   shares several pairs with its original. Pairs, not single words, keep each posting list short however
   many articles name one person.
 - `quotes`: quoted speech of four words or more, which rewrites keep word for word.
+- `terms`: the content words a stored article is found by (service/detect/terms.py): unlike the other views,
+  chosen by the index's document frequencies, so the store sets them when it adds the article.
 ALGORITHM names this recipe; fingerprints are cached under it, so changing the recipe means re-indexing.
 """
 
@@ -105,15 +107,22 @@ def _bottom_of(sentence_shingles: Sequence[str], telling: Sequence[bool]) -> lis
 
 
 def text_passage_hashes(text: Text) -> list[int]:
-    """passage_hashes of every sentence of the text, in order: the words weighed once (Text.lexemes),
-    the shingles joined once (Text.sentence_shingle_lists)."""
+    """passage_hashes of every sentence of the text, in order."""
+    return [h for own in sentence_passage_hashes(text) for h in own]
+
+
+def sentence_passage_hashes(text: Text) -> list[list[int]]:
+    """passage_hashes of each sentence of the text: the words weighed once (Text.lexemes), the shingles
+    joined once (Text.sentence_shingle_lists)."""
     telling = _telling_of(text.lexemes)
-    out: list[int] = []
+    out: list[list[int]] = []
     for sentence, start, own in zip(
         text.sentences, text.sentence_starts, text.sentence_shingle_lists, strict=True
     ):
         if len(sentence.tokens) >= PASSAGE_MIN_TOKENS:
-            out += _bottom_of(own, telling[start : start + len(sentence.tokens)])
+            out.append(_bottom_of(own, telling[start : start + len(sentence.tokens)]))
+        else:
+            out.append([])
     return out
 
 
@@ -146,6 +155,7 @@ class Fingerprints:
     passages: tuple[int, ...] = ()
     anchors: tuple[int, ...] = ()
     quotes: tuple[int, ...] = ()
+    terms: tuple[int, ...] = ()
 
     @classmethod
     def of(cls, text: Text) -> Fingerprints:
@@ -158,21 +168,22 @@ class Fingerprints:
         )
 
     def pack(self) -> bytes:
-        """8 bytes of SimHash, three counts, then 5 bytes per view fingerprint."""
-        views = (self.passages, self.anchors, self.quotes)
-        head = struct.pack(">QHHH", self.simhash, *(len(v) for v in views))
+        """8 bytes of SimHash, four counts, then 5 bytes per view fingerprint."""
+        views = (self.passages, self.anchors, self.quotes, self.terms)
+        head = struct.pack(">QHHHH", self.simhash, *(len(v) for v in views))
         return head + b"".join(value.to_bytes(5, "big") for view in views for value in view)
 
     @classmethod
-    def unpack(cls, raw: bytes) -> Fingerprints:
-        simhash_value, *counts = struct.unpack_from(">QHHH", raw)
-        offset, views = 14, []
+    def unpack(cls, raw: bytes, views: int = 4) -> Fingerprints:
+        """From `pack`; `views=3`: the form of records before the term view (record versions 3 and 4)."""
+        simhash_value, *counts = struct.unpack_from(">Q" + "H" * views, raw)
+        offset, found = 8 + 2 * views, []
         for n in counts:
-            views.append(
+            found.append(
                 tuple(int.from_bytes(raw[offset + 5 * i : offset + 5 * i + 5], "big") for i in range(n))
             )
             offset += 5 * n
-        return cls(simhash_value, *views)
+        return cls(simhash_value, *found)
 
 
 def _unique(values: Iterable[int]) -> tuple[int, ...]:

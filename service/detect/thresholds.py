@@ -41,27 +41,42 @@ class Thresholds:
     # one paragraph with the source is not the source.
     partial_cover: float = 0.8
 
-    # rewrite: the query sentences not aligned verbatim re-express the candidate's, in order. Measured
-    # (service/detect/align.py) on the development cases and on Clough & Stevenson's answers:
-    # - rewrite_alignment, the mean aligned similarity of those sentences: rewrites 0.21-0.46, summaries
-    #   0.21-0.43; the new material of a partial reuse 0.04-0.10. 0.15 sits between.
-    rewrite_alignment: float = 0.15
-    # - rewrite_score, containment + alignment of those sentences + the verbatim share (a rewrite keeps its
-    #   quotes): independent coverage of the same event 0.40-0.68 and answers written without the source
-    #   0.25-0.67 (they share names and figures, never phrasing and order); rewrites 0.92-1.56, summaries
-    #   0.86-1.33, heavy revisions of short answers from 0.62. 0.78 leaves 0.1 above independent work.
-    rewrite_score: float = 0.78
-    # - a rewrite rewords the narrative; reused narrative paragraphs (outside quotes) make a partial reuse
-    #   or a follow-up story. Rewrites keep at most 0.15 of their tokens as unquoted verbatim text, partial
-    #   reuses at least 0.16, follow-ups that reuse background paragraphs 0.28.
+    # rewrite: units (sentences) of the query not found word for word are matched to a window of the
+    # candidate (service/detect/align.py) holding at least `reworded_unit` of their content words, weighed;
+    # the verbatim and reworded units that follow both texts' order together (service/detect/align.py
+    # `best_chain`) make `coverage`, the share of the query's tokens that comes from the candidate, which is
+    # the score. Set on every labelled pair of the development data at once (each query against its
+    # source, and against the closest other article of its suite; tests/regression_texts.py; the BBC
+    # benchmark's cases; F3's GPT-3.5 paraphrases; COUNTER's Urdu agency reuse): at 0.45, 0.93 of F3's
+    # paraphrases and every rewrite and summary written here cover half their text, and no independent
+    # report of the same event written here does (their facts are shared, not in one order), against
+    # 0.02 of F3's closest other articles.
+    reworded_unit: float = 0.4
+    # ... and of each query unit, its best windows this many: the order of the two texts decides which
+    # of them the unit is matched to.
+    windows_per_unit: int = 4
+    # A text derives from the candidate as a whole ("most of the text comes from the original", API.md)
+    # when coverage reaches this. Below it a text is partial only through passages found word for word
+    # (partial_min_tokens): reworded units alone never make a partial reuse, because one independent
+    # report of the same event in two (COUNTER, and this project's own cases) had three or more of its
+    # sentences reworded-alike in order, as often as language-model rewrites that invent most of their
+    # text around one (F3's perturbed rewrites) did.
+    whole_coverage: float = 0.5
+    # ... but a text that keeps whole paragraphs of the candidate outside quotes (this share of its tokens
+    # or more) and is no near-duplicate is a follow-up or a story that reuses background (partial), unless
+    # it rewords this share of the rest too (a light revision that keeps some sentences): the BBC reuses
+    # background paragraphs in later stories of a subject, and a wire's day-2 story reuses day 1's.
     rewrite_max_unquoted_reuse: float = 0.2
-    # ... unless the rest follows the source closely: a light revision that keeps a fifth of its text and
-    # rewords the rest sentence by sentence aligns at 0.7, follow-up stories at most 0.29.
-    rewrite_strong_alignment: float = 0.4
+    rewrite_strong_rest: float = 0.7
+    # Of a very long query, at most this many units not found word for word are matched (spread evenly
+    # over the text; coverage is scaled up by the share read): the budget that keeps a 200,000-character
+    # text's verification within its second.
+    most_units: int = 300
     # A candidate with no verbatim sentence whose vocabulary covers less than this weighted share of the
-    # query's is neither copied nor reworded: its alignment is not computed. Rewrites and summaries cover
-    # 0.48 or more, independent reports 0.33 and more; 0.3 only saves time, it decides nothing.
-    rewrite_min_containment: float = 0.3
+    # query's is neither copied nor reworded: its units are not matched. A text covered at
+    # partial_min_coverage by units reworded at reworded_unit holds at least their product (0.11) of the
+    # query's words; 0.15 only saves time.
+    rewrite_min_containment: float = 0.15
     # ... and the same prefilter runs before a candidate is read, on an upper bound of that share from
     # the candidate's stored word signature, for candidates that share fewer passage fingerprints than
     # this (and no quote or SimHash block). A sentence copied word for word shares both of its passage
@@ -69,10 +84,6 @@ class Thresholds:
     # shared passage is most often a stock phrase ("said in a statement") that happens to be a sentence's
     # smallest hash: on synthetic news, 15 of the 16 candidates of a fresh article.
     verify_min_passages: int = 2
-
-    # A reworded pair of sentences is shown as evidence from this similarity on (0.5 * weighted Dice of
-    # stems + 0.5 * Dice of content-word skip-bigrams): below it the pair shares little more than names.
-    reworded_sentence: float = 0.25
 
     # SimHash block tables find fingerprints within this many bits (blocks = max_bits + 1). Copies with a
     # byline and an ad slot added stay within 3 bits of the 64; unrelated texts lie near 32.
@@ -85,9 +96,8 @@ class Thresholds:
     # candidates cheap.
     min_candidate_evidence: int = 1
 
-    # A rewrite-level match whose strength (containment + alignment of the whole text, verbatim sentences
-    # counted as aligned; 2 for a copy) is below this share of the strongest whole match's is a story on
-    # the same subject (the BBC reuses background paragraphs), not the text's source.
+    # A rewrite-level match whose coverage is below this share of the strongest whole match's is a story
+    # on the same subject (the BBC reuses background paragraphs), not the text's source.
     rewrite_relative: float = 0.8
 
     # How many candidates are verified in full, best-first by shared fingerprints. Verification is the
@@ -104,6 +114,17 @@ class Thresholds:
     # check. A sentence copied by 32 articles is still found (it is evidence, only weaker); a much-copied
     # story's copies also share its SimHash or enough of its words to be verified.
     stock_passage_postings: int = 32
+    # A unit of the query whose passage fingerprints are each in this many stored articles or more is its
+    # site's boilerplate (service/trace.py): left out of verification, unless such units are more than
+    # `boilerplate_most` of the text. CoAID's health pages repeat three sentences in 162 of F3's articles,
+    # which linked unrelated articles of the site as rewrites of one another; a wire story copied a dozen
+    # times is still found through its SimHash and shingles, as a copy.
+    boilerplate_postings: int = 12
+    boilerplate_most: float = 0.5
+    # A term (service/detect/terms.py) in more articles of a partition than this is what many stories are
+    # about, not what finds one: it is never looked up nor indexed, and its postings stop growing (the
+    # store keeps twice this many). A lookup reads at most QUERY_TERMS * this many postings.
+    max_term_postings: int = 100
     # When an original arrives after articles that derive from it (a backfill), this many of the later
     # articles sharing fingerprints with it are traced again: a wire story can have hundreds of copies.
     max_revised: int = 500

@@ -42,7 +42,8 @@ ENTRY_SHIFT = 1 << 32
 # An index entry's member in its bucket: the article number, then the slot (service/store/scripts.py). Members
 # of one entry sort as bytes, so by article number: the earliest stored come first.
 MEMBER = struct.Struct(">IB")
-RECORD_VERSION = 4  # 4: the word signature first (read alone with GETRANGE); 3: without it
+RECORD_VERSION = 5  # 5: fingerprints with the term view; 4: the word signature first (read alone with
+# GETRANGE); 3: without it
 SIGNATURE_READ = 2048  # bytes of a record read for its signature: enough for 1,000 stems
 # A preset dictionary of common words (en, fr, es, de) for zlib: short texts compress 16% better.
 # Records depend on it byte for byte: never edit the file; a new one needs a new RECORD_VERSION.
@@ -51,7 +52,7 @@ META = struct.Struct(">dQ")  # publication time (epoch seconds), SimHash
 NEWEST = struct.Struct(">d")  # a partition's publication bound (service/store/scripts.py)
 LINEAGE = struct.Struct(">HIBH")  # root's partition, root's number, verdict code, score * 10,000
 VERDICTS = ("duplicate", "near_duplicate", "rewrite", "partial")
-VIEWS = ("simhash", "passages", "anchors", "quotes")
+VIEWS = ("simhash", "passages", "anchors", "quotes", "terms")
 UNCAPPED = 1 << 30
 NO_CUTOFF = 1e300  # a publication time after every other: no article is later
 # Article numbers are taken from the partition's counter this many at a time per process: one INCRBY per
@@ -59,7 +60,7 @@ NO_CUTOFF = 1e300  # a publication time after every other: no article is later
 # skip them, as they skip deleted articles); they order articles by storage only roughly across processes,
 # which nothing needs exactly (publication order uses the dates).
 NUMBER_BLOCK = 32
-VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q"}
+VIEW_CODES = {"simhash": "h", "passages": "p", "anchors": "a", "quotes": "q", "terms": "w"}
 VIEW_NUMBERS = {view: i + 1 for i, view in enumerate(VIEWS)}  # as the lookup script counts them
 # What the lookup counts per candidate: the views, and passages of entries so common they are stock
 # phrases ("a spokesman said"), not evidence of a copied sentence.
@@ -136,7 +137,7 @@ class Article:
     @classmethod
     def from_record(cls, raw: bytes, ref: Ref | None = None, lineage: bytes | None = None) -> Article:
         signature, fps, body = _split(raw)
-        fingerprints = Fingerprints.unpack(fps)
+        fingerprints = _fingerprints(raw, fps)
         decompressor = zlib_ng.decompressobj(zdict=ZDICT)
         fields: dict[str, Any] = json.loads(decompressor.decompress(body) + decompressor.flush())
         article = cls(
@@ -185,6 +186,9 @@ class Candidates:
     # The word signatures read with the lookup (None: the record has none), of the candidates that are
     # not near, share no quote and fewer than `sure_passages` passages.
     signatures: dict[Ref, bytes | None] = field(default_factory=dict)
+    # How many articles each of the text's passage fingerprints was found in (up to what the lookup read):
+    # the sentences it shares with many articles are boilerplate of its site (service/trace.py).
+    passage_counts: dict[int, int] = field(default_factory=dict)
 
     @property
     def simhash(self) -> Counter[Ref]:
@@ -210,7 +214,7 @@ class Conflict(Exception):
 # (thresholds.max_anchor_postings, max_revised), so that deletions leave enough. An anchor pair shared by
 # more articles is two names often in the news together, no evidence of reuse; a passage or SimHash block
 # shared by more is a story copied a thousand times, whose original and first copies are kept.
-KEEP = {"simhash": 1000, "passages": 1000, "quotes": 1000, "anchors": 64}
+KEEP = {"simhash": 1000, "passages": 1000, "quotes": 1000, "anchors": 64, "terms": 200}
 
 
 @dataclass(frozen=True)
@@ -240,6 +244,7 @@ class Entry:
 # prefix. As ~70 keys and ~210 arguments, redis-py encoded every one in Python (0.3 ms a call, twice per
 # ingest) and the scripts converted each in Lua.
 PACKED_ENTRY = struct.Struct(">BIIB")
+PASSAGE_COUNT = struct.Struct(">IIH")  # a passage entry's bucket and rest, and its articles (LOOKUP)
 
 
 @lru_cache(maxsize=256)
@@ -250,7 +255,7 @@ def entry_values(fingerprints: Fingerprints) -> tuple[tuple[str, int, int, int],
         ("simhash", i << BLOCK_BITS | value, 0)
         for i, value in enumerate(simhash_blocks(fingerprints.simhash))
     ]
-    for view in ("passages", "anchors", "quotes"):
+    for view in ("passages", "anchors", "quotes", "terms"):
         for value in getattr(fingerprints, view):
             found.append((view, value >> REST_BITS, value & ((1 << REST_BITS) - 1)))
     slots: Counter[tuple[str, int]] = Counter()
@@ -282,6 +287,7 @@ class Index:
         self._reindex = client.register_script(scripts.REINDEX_ARTICLE)
         self._lookup = client.register_script(scripts.LOOKUP)
         self._set_bound = client.register_script(scripts.SET_BOUND)
+        self._df_read = client.register_script(scripts.DF_READ)
         self._numbers: dict[int, tuple[int, int]] = {}  # partition -> next number, end of the block
         self._numbers_lock = threading.Lock()
 
@@ -296,8 +302,9 @@ class Index:
 
     # ------------------------------------------------------------ writing
 
-    def add(self, article: Article) -> tuple[bool, Article]:
-        """Store the article unless its id exists. Returns (created, the stored article).
+    def add(self, article: Article, counted: bytes = b"") -> tuple[bool, Article]:
+        """Store the article unless its id exists. Returns (created, the stored article). `counted`: the
+        terms whose document frequency it raises (service/detect/terms.py `df_entry` of each).
 
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
@@ -324,6 +331,8 @@ class Index:
                 self.keys.entries_prefix(partition),
                 entries,
                 *(KEEP[view] for view in VIEWS),
+                self.keys.df_prefix(partition),
+                counted,
             ]
             existing = self._add(keys=keys, args=args)
             if existing is None:
@@ -363,8 +372,11 @@ class Index:
             self._set_lineage(keys=[self.keys.meta(ref.partition, ref.number)], args=[ref.number, lineage])
         )
 
-    def reindex(self, article: Article, fingerprints: Fingerprints) -> bool:
-        """Move a stored article's index entries to new fingerprints (after an algorithm change)."""
+    def reindex(
+        self, article: Article, fingerprints: Fingerprints, lower: bytes = b"", raise_: bytes = b""
+    ) -> bool:
+        """Move a stored article's index entries to new fingerprints (after an algorithm change), lowering
+        and raising document frequencies of terms (`add`'s `counted`) in the same write."""
         if article.ref is None:
             raise ValueError("reindex needs an article read from the index")
         partition, number = article.ref.partition, article.ref.number
@@ -372,7 +384,7 @@ class Index:
         if raw is None:
             return False
         leaving, joining = (
-            self.entries(partition, Fingerprints.unpack(_fingerprint_bytes(raw))),
+            self.entries(partition, record_fingerprints(raw)),
             self.entries(partition, fingerprints),
         )
         article.fingerprints, article.algorithm = fingerprints, ALGORITHM
@@ -388,13 +400,17 @@ class Index:
             raw,
             article.record(),
             article.meta(),
+            self.keys.df_prefix(partition),
+            lower,
+            raise_,
             *(e.member(number) for e in leaving),
             *(n for e in joining for n in e.stored(number)),
         ]
         return bool(self._reindex(keys=keys, args=args))
 
-    def delete(self, article_id: str) -> bool:
-        """Remove the article and its index entries. False if the id is unknown."""
+    def delete(self, article_id: str, counted: bytes = b"") -> bool:
+        """Remove the article and its index entries, and lower the document frequencies of the terms it
+        raised (`counted`, as `add` took them). False if the id is unknown."""
         partition = self.keys.partition_of(article_id)
         for _ in range(3):
             entry = cast(bytes | None, self.redis.hget(self.keys.ids(article_id), article_id))
@@ -402,7 +418,7 @@ class Index:
                 return False
             number = int(entry.split()[0])
             raw = cast(bytes | None, self.redis.get(self.keys.doc(partition, number)))
-            entries = self.entries(partition, Fingerprints.unpack(_fingerprint_bytes(raw))) if raw else []
+            entries = self.entries(partition, record_fingerprints(raw)) if raw else []
             keys = [
                 self.keys.ids(article_id),
                 self.keys.doc(partition, number),
@@ -411,7 +427,15 @@ class Index:
                 *(e.key for e in entries),
             ]
             if self._delete(
-                keys=keys, args=[article_id, entry, number, *(e.member(number) for e in entries)]
+                keys=keys,
+                args=[
+                    article_id,
+                    entry,
+                    number,
+                    self.keys.df_prefix(partition),
+                    counted,
+                    *(e.member(number) for e in entries),
+                ],
             ):
                 return True
         return False
@@ -527,19 +551,42 @@ class Index:
             args += [self.keys.entries_prefix(partition), entries, *view_caps]
             calls.append(([self.keys.count(partition), self.keys.newest(partition)], args))
         answers = self._per_partition(self._lookup, calls, along)
-        rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer]
+        rows = [(Ref(p, int(row[0])), row) for p, answer in enumerate(answers) for row in answer[:-1]]
         if len(answers) > 1:  # each partition sent its best of both quotas: keep the best of all
             rows = _best_rows(rows, weighted, text, near_bits, limit, most, later)
         found = Candidates()
+        for answer in answers:
+            tail = answer[-1]
+            for at in range(0, len(tail), 10):
+                bucket, rest, n = PASSAGE_COUNT.unpack_from(tail, at)
+                value = bucket << REST_BITS | rest
+                found.passage_counts[value] = found.passage_counts.get(value, 0) + n
         shared = [found.shared[view] for view in COUNTED]
         for ref, row in rows:
-            for counter, n in zip(shared, row[1:6], strict=True):
+            for counter, n in zip(shared, row[1:7], strict=True):
                 if n:
                     counter[ref] = n
-            found.published[ref] = cast(tuple[float, int], META.unpack(row[6]))
-            if row[7] is not None:
-                found.signatures[ref] = _signature(row[7])
+            found.published[ref] = cast(tuple[float, int], META.unpack(row[7]))
+            if row[8] is not None:
+                found.signatures[ref] = _signature(row[8])
         return found
+
+    def document_frequencies(self, counted: Sequence[bytes]) -> tuple[int, list[int]]:
+        """How many articles the index holds, and how many of them hold each term (`df_entry` of each),
+        summed over partitions: one script call per partition, in one round trip."""
+        if not counted:
+            return self.count(), []
+        terms = b"".join(counted)
+        calls = [
+            ([self.keys.count(partition)], [self.keys.df_prefix(partition), terms])
+            for partition in range(self.keys.partitions)
+        ]
+        articles, df = 0, [0] * len(counted)
+        for answer in self._per_partition(self._df_read, calls):
+            articles += int(answer[0])
+            values = struct.unpack(f">{len(counted)}I", answer[1])
+            df = [a + b for a, b in zip(df, values, strict=True)]
+        return articles, df
 
     def count(self) -> int:
         pipe = self.redis.pipeline(transaction=False)
@@ -601,13 +648,13 @@ def _best_rows(
 
     def rank(item: tuple[Ref, list[Any]]) -> tuple[bool, int, Ref]:
         ref, row = item
-        simhash = META.unpack(row[6])[1]
+        simhash = META.unpack(row[7])[1]
         near = near_bits >= 0 and int(row[1]) > 0 and (simhash ^ text).bit_count() <= near_bits
-        return not near, -sum(w * int(n) for w, n in zip(weighted, row[1:6], strict=True)), ref
+        return not near, -sum(w * int(n) for w, n in zip(weighted, row[1:7], strict=True)), ref
 
     out, before, after = [], 0, 0
     for ref, row in sorted(rows, key=rank):
-        if META.unpack(row[6])[0] <= cutoff:
+        if META.unpack(row[7])[0] <= cutoff:
             if before < most:
                 before += 1
                 out.append((ref, row))
@@ -630,7 +677,7 @@ def _split(record: bytes) -> tuple[bytes, bytes, bytes]:
     version, size = struct.unpack_from(">BH", record)
     if version == 3:
         return b"", record[3 : 3 + size], record[3 + size :]
-    if version != RECORD_VERSION:
+    if version not in (4, RECORD_VERSION):
         raise ValueError(f"record version {version} is not {RECORD_VERSION}: re-index with this version")
     signature, offset = record[3 : 3 + size], 3 + size
     (fps_size,) = struct.unpack_from(">H", record, offset)
@@ -643,13 +690,22 @@ def _signature(prefix: bytes) -> bytes | None:
     if len(prefix) < 3:
         return None
     version, size = struct.unpack_from(">BH", prefix)
-    if version != RECORD_VERSION or size == 0 or 3 + size > len(prefix):
+    if version not in (4, RECORD_VERSION) or size == 0 or 3 + size > len(prefix):
         return None
     return prefix[3 : 3 + size]
 
 
 def _fingerprint_bytes(record: bytes) -> bytes:
     return _split(record)[1]
+
+
+def _fingerprints(record: bytes, packed: bytes) -> Fingerprints:
+    """The fingerprints packed in a record: without the term view before record version 5."""
+    return Fingerprints.unpack(packed, 4 if record[0] >= 5 else 3)
+
+
+def record_fingerprints(record: bytes) -> Fingerprints:
+    return _fingerprints(record, _fingerprint_bytes(record))
 
 
 def _iso(moment: datetime) -> str:

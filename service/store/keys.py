@@ -14,8 +14,10 @@ Layout (`prov` is the configurable prefix, `v4` the layout version, N the partit
                                   "<number>:l" -> lineage (root original's ref, verdict, score)
     prov:v4:{pN}:x:<view><bucket> sorted set, member the article number and slot (5 bytes), score the rest
                                   of the fingerprint: the index entries of one view (h SimHash block, p
-                                  passage, a anchor pair, q quote) whose fingerprint falls in the bucket
-                                  (service/store/scripts.py)
+                                  passage, a anchor pair, q quote, w term) whose fingerprint falls in
+                                  the bucket (service/store/scripts.py)
+    prov:v4:{pN}:df:<bucket>      hash: a term's field -> how many of the partition's articles hold it (4,096
+                                  buckets by term hash; service/store/scripts.py)
     prov:v4:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
                                   original is this article
     prov:v4:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
@@ -95,6 +97,11 @@ class Keys:
         """What the bucket keys of a partition start with (the add and lookup scripts complete them with
         the view's code and the bucket in hexadecimal, as `entries` does)."""
         return f"{self.tagged(partition)}:x:"
+
+    def df_prefix(self, partition: int) -> str:
+        """What the document-frequency hashes of a partition start with (the scripts complete them with
+        the bucket in hexadecimal)."""
+        return f"{self.tagged(partition)}:df:"
 
     def derivatives(self, partition: int, number: int) -> str:
         return f"{self.tagged(partition)}:drv:{number}"
