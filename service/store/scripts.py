@@ -27,6 +27,9 @@ from __future__ import annotations
 # ARGV[5] = meta value, ARGV[6] = lineage value ('' for none), ARGV[7] = the partition's bucket key prefix,
 # ARGV[8] = the entries (as the module's docstring says), ARGV[9..12] = how many articles an entry of
 # views 1..4 keeps
+# Copy alerts (service/alerts/): KEYS[7] = the partition's event stream, ARGV[13..] = the events the article
+# triggers, four values each (event id, watch id, epoch seconds, JSON payload), appended to the stream
+# with the article, so an event is queued exactly when its article is stored.
 # Returns nil when added, else the id's current "<number> <content hash>", or 'taken' when the number
 # already has a record (the counter went back: a Redis restored without its last writes, a failover), so
 # that the caller takes another number instead of overwriting an article.
@@ -68,6 +71,10 @@ for pos = 1, #packed, 10 do
     redis.call('ZADD', key, rest, struct.pack('>I4B', number, slot))
   end
 end
+for i = 13, #ARGV, 4 do
+  redis.call('XADD', KEYS[7], '*', 'id', ARGV[i], 'watch', ARGV[i + 1], 'at', ARGV[i + 2],
+    'payload', ARGV[i + 3])
+end
 return false
 """
 
@@ -93,6 +100,7 @@ return 1
 
 # Sets (or clears, with '') an article's lineage if the article still exists.
 # KEYS[1] = the meta bucket hash; ARGV[1] = article number, ARGV[2] = lineage value or ''
+# Copy alerts: KEYS[2] = the partition's event stream, ARGV[3..] = events, as ADD_ARTICLE takes them.
 # Returns 1 when set, 0 when the article is gone.
 SET_LINEAGE = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
@@ -102,6 +110,10 @@ if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1] .. ':l')
 else
   redis.call('HSET', KEYS[1], ARGV[1] .. ':l', ARGV[2])
+end
+for i = 3, #ARGV, 4 do
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[i], 'watch', ARGV[i + 1], 'at', ARGV[i + 2],
+    'payload', ARGV[i + 3])
 end
 return 1
 """
