@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -111,6 +112,25 @@ def reindex(args: argparse.Namespace) -> int:
     return 0
 
 
+def worker(args: argparse.Namespace) -> int:
+    """Deliver copy alerts (service/alerts/worker.py) from REDIS_URL until SIGTERM or SIGINT. Needs
+    REDIS_URL: the embedded Redis belongs to `provenance serve`, which runs a worker of its own."""
+    import logging.config
+
+    from service.alerts import worker as delivery
+    from service.api.logs import logging_config
+    from service.config import Config
+
+    config = Config.from_env()
+    if not config.redis_url:
+        print("provenance worker: set REDIS_URL to the service's Redis", file=sys.stderr)
+        return 2
+    level = os.environ.get("PROVENANCE_LOG_LEVEL", "info")
+    logging.config.dictConfig(logging_config(os.environ.get("PROVENANCE_LOG_FORMAT", "json"), level))
+    delivery.run(config)
+    return 0
+
+
 def migrate(args: argparse.Namespace) -> int:
     """Move articles stored under the previous key layout to this one (service/store/migrate.py), on REDIS_URL
     or the embedded Redis, then give each partition stored without one its publication bound
@@ -214,9 +234,16 @@ def build_parser() -> argparse.ArgumentParser:
         "partitions' missing publication bounds",
     )
     p.set_defaults(func=migrate)
+    p = commands.add_parser(
+        "worker",
+        help="deliver copy alerts (webhooks) from REDIS_URL; `serve` runs one of its own (docs/webhooks.md)",
+    )
+    p.set_defaults(func=worker)
     from service.client.commands import add_commands
+    from service.client.watch_commands import add_watch_commands
 
     add_commands(parser, commands)  # submit, check, import, export: over HTTP, through service.client
+    add_watch_commands(commands)  # watch add, list, rm: over HTTP too
     return parser
 
 
