@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from schemas.fields import ID_PATTERN, HttpUrl, QueryInteger, Rfc3339, Unicode, validate_id
+from schemas.fields import ID_PATTERN, NOT_UNICODE, SURROGATE, HttpUrl, QueryInteger, Rfc3339, validate_id
 
 RELATIONS = ("duplicate", "near_duplicate", "rewrite", "partial")
 MAX_ITEMS = 1000
@@ -19,6 +19,41 @@ def validate_prefix(value: str) -> None:
         raise ValidationError("must be 1-200 characters from A-Z a-z 0-9 and _.~:/-")
 
 
+class StringList(fields.Field):
+    """A JSON array of strings, each checked by `item`, at most `most` of them. Errors are one list of
+    messages for the field ("item 2: ..."), as the problem documents give every field (a List field's
+    errors would be a map by index)."""
+
+    def __init__(self, item: Any, most: int = MAX_ITEMS, least: int = 0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.item, self.most, self.least = item, most, least
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[str]:
+        if not isinstance(value, list):
+            raise ValidationError("must be an array of strings")
+        if not self.least <= len(value) <= self.most:
+            raise ValidationError(f"must hold {self.least} to {self.most} items")
+        messages = []
+        for n, item in enumerate(value):
+            if not isinstance(item, str):
+                messages.append(f"item {n}: must be a string")
+                continue
+            try:
+                self.item(item)
+            except ValidationError as err:
+                messages += [f"item {n}: {m}" for m in err.messages]
+        if messages:
+            raise ValidationError(messages)
+        return list(value)
+
+
+def _source(value: str) -> None:
+    if not value.strip() or len(value) > 500:
+        raise ValidationError("must be 1-500 characters, not only white space")
+    if SURROGATE.search(value):
+        raise ValidationError(NOT_UNICODE)
+
+
 class WatchIn(Schema):
     """POST /v1/watches"""
 
@@ -26,29 +61,15 @@ class WatchIn(Schema):
         unknown = RAISE
 
     url = HttpUrl(required=True)
-    sources = fields.List(
-        Unicode(validate=validate.Length(min=1, max=500)),
-        load_default=list,
-        validate=validate.Length(max=MAX_ITEMS),
-    )
-    ids = fields.List(
-        fields.String(validate=validate_id), load_default=list, validate=validate.Length(max=MAX_ITEMS)
-    )
-    id_prefixes = fields.List(
-        fields.String(validate=validate_prefix), load_default=list, validate=validate.Length(max=MAX_ITEMS)
-    )
-    relations = fields.List(
-        fields.String(validate=validate.OneOf(RELATIONS)),
-        load_default=lambda: list(RELATIONS),
-        validate=validate.Length(min=1),
-    )
+    sources = StringList(_source, load_default=list)
+    ids = StringList(validate_id, load_default=list)
+    id_prefixes = StringList(validate_prefix, load_default=list)
+    relations = StringList(validate.OneOf(RELATIONS), least=1, load_default=lambda: list(RELATIONS))
 
     @validates_schema
     def _watches_something(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not (data.get("sources") or data.get("ids") or data.get("id_prefixes")):
             raise ValidationError("name at least one of sources, ids and id_prefixes", "_schema")
-        if any(not s.strip() for s in data.get("sources", [])):
-            raise ValidationError("a source must not be only white space", "sources")
 
 
 class WatchOut(Schema):

@@ -111,7 +111,10 @@ async def _checked_address(host: str, port: int, allow_private: bool) -> IpAddre
         for address in addresses:
             reason = non_public(address)
             if reason:
-                raise UnsafeUrl(f"{host} resolves to {address}, {reason}; private addresses are not allowed")
+                said = f"{address} is {reason}"
+                if host.strip("[]") != str(address):
+                    said = f"{host} resolves to {address}, {reason}"
+                raise UnsafeUrl(f"{said}; private addresses are not allowed")
     return addresses[0]
 
 
