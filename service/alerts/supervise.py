@@ -32,6 +32,10 @@ class Supervised:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
+        """Start the worker now, from the calling thread (gunicorn's master, before it forks the HTTP
+        workers: a worker forked while Popen waits for the exec would hold Popen's pipe open, and Popen
+        would wait for that worker to exit), and a thread that restarts it if it exits."""
+        self.process = self._spawn()
         self._thread = threading.Thread(target=self._keep_running, name="delivery-worker", daemon=True)
         self._thread.start()
 
@@ -51,7 +55,7 @@ class Supervised:
         wait = RESTART_AFTER[0]
         while not self._stopping.is_set():
             started = time.monotonic()
-            self.process = self._spawn()
+            assert self.process is not None
             while self.process.poll() is None and not self._stopping.wait(0.5):
                 pass
             if self._stopping.is_set():
@@ -61,6 +65,7 @@ class Supervised:
             if self._stopping.wait(wait):
                 return
             wait = min(wait * 2, RESTART_AFTER[1])
+            self.process = self._spawn()
 
     def stop(self, timeout: float = 30.0) -> None:
         """SIGTERM, and the deliveries in flight finish (each bounded by the webhook timeout); SIGKILL after
