@@ -44,6 +44,16 @@ settings (environment variables; a bad one stops `serve` with one line and exit 
   PROVENANCE_ACCESS_LOG              off: no access log (default: on)
   PROVENANCE_BIND                    for plain gunicorn only; serve binds --host and --port
   PROMETHEUS_MULTIPROC_DIR           where workers keep their metrics (default: a fresh temporary one)
+copy alerts (webhooks; docs/webhooks.md), read by `serve` and by `provenance worker`:
+  PROVENANCE_SERVE_WORKER            off: serve runs no delivery worker, run `provenance worker` (default: on)
+  PROVENANCE_WEBHOOK_ALLOW_PRIVATE   on: watches may name loopback and private addresses (default: off)
+  PROVENANCE_WEBHOOK_TIMEOUT         seconds for a whole delivery (default: 15)
+  PROVENANCE_WEBHOOK_CONNECT_TIMEOUT seconds to connect to a receiver (default: 5)
+  PROVENANCE_WEBHOOK_RETRY_BASE      seconds before the first retry, doubling after (default: 30)
+  PROVENANCE_WEBHOOK_RETRY_MAX       the longest wait between two attempts (default: 14400)
+  PROVENANCE_WEBHOOK_RETRY_FOR       seconds an event is retried and a watch may fail (default: 86400)
+  PROVENANCE_WEBHOOK_CLAIM_AFTER     seconds before a dead worker's delivery is taken over (default: 60)
+  PROVENANCE_WEBHOOK_CONCURRENCY     deliveries in flight per worker (default: 16)
 
 At start the master logs one line saying what runs: the Redis (URL without its password), its
 persistence, whether zset-max-listpack-entries is what the index needs, access, the rate limit and the

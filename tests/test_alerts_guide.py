@@ -1,8 +1,8 @@
 """docs/webhooks.md stays true: its bash blocks run in order in one working directory against a real
 service (werkzeug in a thread over the test's Redis) and a real delivery worker, each printing the lines
 of the `text` block after it; its `# file: receiver.py` block is the receiver that the events reach, and
-what that receiver prints is the second `text` block after the guide's last bash block (the first is
-what that block prints)."""
+what that receiver prints is the untagged block after the guide's last bash block and its `text` answer.
+As tools/docs_answers.py runs the docs, `.venv` in the working directory is this checkout's virtualenv."""
 
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ from service.config import AlertSettings
 from tests.live import serving
 from tests.processes import free_port, wait_for
 from tests.test_alerts import WorkerProcess
-from tests.test_integration_guide import assert_printed_in_order
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "webhooks.md"
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```\n", re.M | re.S)
@@ -50,6 +49,7 @@ def test_the_guides_examples_and_receiver_run_against_a_real_service_and_worker(
         "RECEIVER_URL": f"http://127.0.0.1:{port}/hooks/provenance",
         "PORT": str(port),
     }
+    (tmp_path / ".venv").symlink_to(sys.prefix)  # the virtualenv running the tests
     settings = {**app_config, "api_keys": f"{API_KEY}:write", "alerts": AlertSettings(allow_private=True)}
     worker = WorkerProcess(redis_url, key_prefix, tmp_path / "worker.log").start()
     receiver: subprocess.Popen[str] | None = None
@@ -88,7 +88,7 @@ def test_the_guides_examples_and_receiver_run_against_a_real_service_and_worker(
             assert ready, "the receiver printed nothing within 60 s"
             printed = receiver.stdout.readline()
             last = max(n for n, (kind, _) in enumerate(found) if kind == "bash")
-            assert [kind for kind, _ in found[last + 1 : last + 3]] == ["text", "text"]
+            assert [kind for kind, _ in found[last + 1 : last + 3]] == ["text", ""]
             assert_printed_in_order(printed, _lines(found[last + 2][1]), "the receiver of docs/webhooks.md")
             wait_for("the delivery to be logged", lambda: _delivered(url, tmp_path))
     finally:
@@ -96,6 +96,14 @@ def test_the_guides_examples_and_receiver_run_against_a_real_service_and_worker(
             receiver.kill()
             receiver.communicate()  # waits, and closes its stdout
         worker.stop()
+
+
+def assert_printed_in_order(output: str, expected: list[str], where: str) -> None:
+    rest = output
+    for line in expected:
+        position = rest.find(line)
+        assert position >= 0, f"{where}: {line!r} not printed in order; the output was:\n{output}"
+        rest = rest[position + len(line) :]
 
 
 def _lines(text: str) -> list[str]:
