@@ -11,7 +11,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from service import errors
-from service.api import access, articles, batch, health, listing, observability, pages, provenance
+from service.api import access, articles, batch, health, listing, observability, pages, provenance, watches
 from service.config import Config
 from service.core import ProvenanceService
 from service.store import migrate
@@ -63,7 +63,7 @@ def create_app(
     observability.init_app(app, hsts=settings.hsts)  # first: the request id and the clock start first
     errors.init_app(app, on_store_error=observability.count_redis_error)
     access.init_app(app, settings)  # before the blueprints: keys and rate limits are checked first
-    for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, health.bp, pages.bp):
+    for blueprint in (articles.bp, batch.bp, listing.bp, provenance.bp, watches.bp, health.bp, pages.bp):
         app.register_blueprint(blueprint)
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from typing import Any
 
@@ -43,6 +44,16 @@ settings (environment variables; a bad one stops `serve` with one line and exit 
   PROVENANCE_ACCESS_LOG              off: no access log (default: on)
   PROVENANCE_BIND                    for plain gunicorn only; serve binds --host and --port
   PROMETHEUS_MULTIPROC_DIR           where workers keep their metrics (default: a fresh temporary one)
+copy alerts (webhooks; docs/webhooks.md), read by `serve` and by `provenance worker`:
+  PROVENANCE_SERVE_WORKER            off: serve runs no delivery worker, run `provenance worker` (default: on)
+  PROVENANCE_WEBHOOK_ALLOW_PRIVATE   on: watches may name loopback and private addresses (default: off)
+  PROVENANCE_WEBHOOK_TIMEOUT         seconds for a whole delivery (default: 15)
+  PROVENANCE_WEBHOOK_CONNECT_TIMEOUT seconds to connect to a receiver (default: 5)
+  PROVENANCE_WEBHOOK_RETRY_BASE      seconds before the first retry, doubling after (default: 30)
+  PROVENANCE_WEBHOOK_RETRY_MAX       the longest wait between two attempts (default: 14400)
+  PROVENANCE_WEBHOOK_RETRY_FOR       seconds an event is retried and a watch may fail (default: 86400)
+  PROVENANCE_WEBHOOK_CLAIM_AFTER     seconds before a dead worker's delivery is taken over (default: 60)
+  PROVENANCE_WEBHOOK_CONCURRENCY     deliveries in flight per worker (default: 16)
 
 At start the master logs one line saying what runs: the Redis (URL without its password), its
 persistence, whether zset-max-listpack-entries is what the index needs, access, the rate limit and the
@@ -108,6 +119,25 @@ def reindex(args: argparse.Namespace) -> int:
         service = ProvenanceService(redis_client(config), config)
         seen, changed = service.reindex(every=args.all, lineage=args.lineage)
     print(f"{seen} articles, {changed} re-indexed")
+    return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Deliver copy alerts (service/alerts/worker.py) from REDIS_URL until SIGTERM or SIGINT. Needs
+    REDIS_URL: the embedded Redis belongs to `provenance serve`, which runs a worker of its own."""
+    import logging.config
+
+    from service.alerts import worker as delivery
+    from service.api.logs import logging_config
+    from service.config import Config
+
+    config = Config.from_env()
+    if not config.redis_url:
+        print("provenance worker: set REDIS_URL to the service's Redis", file=sys.stderr)
+        return 2
+    level = os.environ.get("PROVENANCE_LOG_LEVEL", "info")
+    logging.config.dictConfig(logging_config(os.environ.get("PROVENANCE_LOG_FORMAT", "json"), level))
+    delivery.run(config)
     return 0
 
 
@@ -214,9 +244,16 @@ def build_parser() -> argparse.ArgumentParser:
         "partitions' missing publication bounds",
     )
     p.set_defaults(func=migrate)
+    p = commands.add_parser(
+        "worker",
+        help="deliver copy alerts (webhooks) from REDIS_URL; `serve` runs one of its own (docs/webhooks.md)",
+    )
+    p.set_defaults(func=worker)
     from service.client.commands import add_commands
+    from service.client.watch_commands import add_watch_commands
 
     add_commands(parser, commands)  # submit, check, import, export: over HTTP, through service.client
+    add_watch_commands(commands)  # watch add, list, rm: over HTTP too
     return parser
 
 

@@ -124,6 +124,58 @@ def parse_proxy_addresses(raw: str) -> Networks | None:
     return tuple(networks)
 
 
+# ---------------------------------------------------------------- copy alerts (service/alerts/)
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Webhook delivery of copy alerts (docs/webhooks.md). Times are in seconds."""
+
+    # Deliver to loopback, private, link-local and other non-public addresses (tests, a private network
+    # of your own). Off: such a URL is refused when a watch is created and when an event is delivered.
+    allow_private: bool = False
+    timeout: float = 15.0  # one delivery, all of it: DNS, connect, TLS, request, the answer
+    connect_timeout: float = 5.0
+    retry_base: float = 30.0  # the wait after the first failed attempt; it doubles each time
+    retry_max: float = 4 * 3600.0  # the longest wait between two attempts
+    retry_for: float = 24 * 3600.0  # an event is given up, and a watch failing this long disabled
+    # A delivery a worker started this long ago without finishing is taken over by another worker (the
+    # first one died): more than `timeout`, so that a slow live delivery is never sent twice.
+    claim_after: float = 60.0
+    concurrency: int = 16  # deliveries in flight per worker process
+    # Whether `provenance serve` starts a delivery worker beside gunicorn (off: run `provenance worker`)
+    serve_worker: bool = True
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        return cls(
+            allow_private=env_flag("PROVENANCE_WEBHOOK_ALLOW_PRIVATE"),
+            timeout=env_number("PROVENANCE_WEBHOOK_TIMEOUT", 15.0),
+            connect_timeout=env_number("PROVENANCE_WEBHOOK_CONNECT_TIMEOUT", 5.0),
+            retry_base=env_number("PROVENANCE_WEBHOOK_RETRY_BASE", 30.0),
+            retry_max=env_number("PROVENANCE_WEBHOOK_RETRY_MAX", 4 * 3600.0),
+            retry_for=env_number("PROVENANCE_WEBHOOK_RETRY_FOR", 24 * 3600.0),
+            claim_after=env_number("PROVENANCE_WEBHOOK_CLAIM_AFTER", 60.0),
+            concurrency=env_number("PROVENANCE_WEBHOOK_CONCURRENCY", 16),
+            serve_worker=env_flag("PROVENANCE_SERVE_WORKER", default=True),
+        ).validated()
+
+    def validated(self) -> AlertSettings:
+        if not 0 < self.connect_timeout <= self.timeout:
+            raise BadSetting("PROVENANCE_WEBHOOK_CONNECT_TIMEOUT", "must be positive and at most the timeout")
+        if not 0 < self.retry_base <= self.retry_max:
+            raise BadSetting("PROVENANCE_WEBHOOK_RETRY_BASE", "must be positive and at most RETRY_MAX")
+        if self.retry_for <= 0:
+            raise BadSetting("PROVENANCE_WEBHOOK_RETRY_FOR", "must be positive")
+        if self.claim_after <= self.timeout:
+            raise BadSetting(
+                "PROVENANCE_WEBHOOK_CLAIM_AFTER", "must be longer than PROVENANCE_WEBHOOK_TIMEOUT"
+            )
+        if not 1 <= self.concurrency <= 1000:
+            raise BadSetting("PROVENANCE_WEBHOOK_CONCURRENCY", "must be between 1 and 1000")
+        return self
+
+
 @dataclass(frozen=True)
 class Config:
     """The service's settings. `from_env()` reads them; tests build one with overrides."""
@@ -146,6 +198,7 @@ class Config:
     trusted_proxies: int = 0  # hops of X-Forwarded-For believed (DEFAULT_TRUSTED_PROXY_ADDRESSES says why 0)
     trusted_proxy_addresses: str = DEFAULT_TRUSTED_PROXY_ADDRESSES
     limits: thresholds.Thresholds = field(default_factory=thresholds.Thresholds)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     @classmethod
     def from_env(cls) -> Config:
@@ -167,6 +220,7 @@ class Config:
             trusted_proxy_addresses=os.environ.get(
                 "PROVENANCE_TRUSTED_PROXY_ADDRESSES", DEFAULT_TRUSTED_PROXY_ADDRESSES
             ),
+            alerts=AlertSettings.from_env(),
         ).validated()
 
     def with_overrides(self, overrides: dict[str, Any] | None) -> Config:
@@ -203,4 +257,5 @@ class Config:
         parse_api_keys(self.api_keys)
         parse_rate_limit(self.rate_limit)
         parse_proxy_addresses(self.trusted_proxy_addresses)
+        self.alerts.validated()
         return self

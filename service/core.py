@@ -13,6 +13,9 @@ from urllib.parse import quote
 import redis
 from marshmallow import ValidationError
 
+from service.alerts.events import Alerts
+from service.alerts.safety import UnsafeUrl, check_url
+from service.alerts.watches import Watch, WatchStore
 from service.config import Config
 from service.detect import terms as term_view
 from service.detect.align import Profile, signature
@@ -46,7 +49,9 @@ class ProvenanceService:
         self.keys = Keys(config.key_prefix, config.partitions)
         self.index = Index(client, self.keys)
         self.tracer = Tracer(self.index, config.limits)
-        self.lineage = Lineage(self.index, self.tracer, self.keys)
+        self.watches = WatchStore(client, self.keys)
+        self.alerts = Alerts(self.watches, self.keys)
+        self.lineage = Lineage(self.index, self.tracer, self.keys, on_revised=self.alerts.for_revision)
 
     # ------------------------------------------------------------ preparing text
 
@@ -110,8 +115,9 @@ class ProvenanceService:
         article = self.article_of(
             data, article_id, text, fingerprints, profile, provenance, now, content_hash
         )
+        events = self.alerts.for_ingest(article, provenance)  # queued with the article, atomically
         try:
-            created, stored = self.index.add(article, query.counted_entries())
+            created, stored = self.index.add(article, query.counted_entries(), events)
         except Conflict as err:
             raise _conflict(err.existing, data, text) from None
         if not created:
@@ -243,6 +249,47 @@ class ProvenanceService:
             counted, frequencies, articles, term_view.INDEXED_TERMS, self.tracer.max_term_df(), False
         )
         return replace(fingerprints, terms=chosen), b"".join(entries)
+
+    # ------------------------------------------------------------ copy alerts
+
+    def create_watch(self, data: dict[str, Any]) -> Watch:
+        """A new watch (its secret is answered this once). Its URL must be one the workers may deliver to."""
+        try:
+            check_url(data["url"], self.config.alerts.allow_private)
+        except UnsafeUrl as err:
+            raise ValidationError({"url": [str(err)]}) from None
+        return self.watches.create(
+            data["url"], data["sources"], data["ids"], data["id_prefixes"], data["relations"]
+        )
+
+    def get_watch(self, watch_id: str) -> Watch:
+        watch = self.watches.get(watch_id)
+        if watch is None:
+            raise not_found(f"no watch with id {watch_id!r}")
+        return watch
+
+    def list_watches(self) -> list[Watch]:
+        return self.watches.all()
+
+    def delete_watch(self, watch_id: str) -> None:
+        if not self.watches.delete(watch_id):
+            raise not_found(f"no watch with id {watch_id!r}")
+
+    def deliveries(self, watch_id: str, limit: int) -> tuple[Watch, list[dict[str, str]]]:
+        """A watch and its latest deliveries, newest first."""
+        return self.get_watch(watch_id), self.watches.deliveries(watch_id, limit)
+
+    def alert_stats(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Deliveries by outcome since the store began, and the events waiting (new: not yet attempted or
+        in their first attempt; retrying: waiting for a next attempt), read from Redis at scrape time."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(self.keys.alert_stats())
+        for partition in range(self.keys.partitions):
+            pipe.xlen(self.keys.events(partition))
+            pipe.zcard(self.keys.retries(partition))
+        counts, *depths = pipe.execute()
+        outcomes = {k.decode(): int(v) for k, v in counts.items()}
+        return outcomes, {"new": sum(depths[0::2]), "retrying": sum(depths[1::2])}
 
     def ready(self) -> bool:
         try:

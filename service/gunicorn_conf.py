@@ -8,6 +8,10 @@ Logs: every process logs to stderr in one format, JSON lines by default (service
 error log included. The app writes the access log (one line per request, with its request id), so
 gunicorn's access log is off.
 
+Copy alerts: the master starts one delivery worker (`provenance worker`, service/alerts/supervise.py) once
+Redis is known, restarts it if it exits and stops it on exit; PROVENANCE_SERVE_WORKER=off leaves the
+delivery to workers run apart (`provenance worker`).
+
 Metrics: the master makes a fresh PROMETHEUS_MULTIPROC_DIR before forking workers (unless it is set; then
 its old files are removed), so /metrics sums every worker's values; it is removed on exit.
 """
@@ -55,6 +59,7 @@ warm_words = env_number("PROVENANCE_WARM_WORDS", 30_000, minimum=0)
 
 _embedded: Any = None
 _metrics_dir: str | None = None
+_delivery: Any = None
 
 
 def on_starting(server: Any) -> None:
@@ -83,9 +88,24 @@ def on_starting(server: Any) -> None:
         config = Config.from_env()
     line, fine = what_runs(config, embedded=_embedded is not None)
     (server.log.info if fine else server.log.warning)("%s", line)
+    _start_delivery(server, config)
+
+
+def _start_delivery(server: Any, config: Any) -> None:
+    """The delivery worker of copy alerts, beside the HTTP workers (unless PROVENANCE_SERVE_WORKER=off)."""
+    global _delivery
+    from service.alerts.supervise import Supervised
+
+    if not config.alerts.serve_worker:
+        server.log.info("no delivery worker: PROVENANCE_SERVE_WORKER is off (run `provenance worker`)")
+        return
+    _delivery = Supervised()
+    _delivery.start()
 
 
 def on_exit(server: Any) -> None:
+    if _delivery is not None:
+        _delivery.stop()  # before the embedded Redis: its last outcomes are written there
     if _embedded is not None:
         _embedded.stop()
         logging.getLogger("gunicorn.error").info("embedded Redis stopped")

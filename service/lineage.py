@@ -14,22 +14,29 @@ that reaches it or by `provenance reindex --lineage`, which traces every article
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import cast
 
 from service.detect.compare import WHOLE
-from service.store.index import Article, Index, Ref
+from service.store.index import Article, Event, Index, Ref
 from service.store.keys import Keys
 from service.trace import Provenance, Query, Tracer
 
 log = logging.getLogger(__name__)
 
 
+# The events a revision triggers (service/alerts/events.py `for_revision`): given the revised article and
+# its new provenance, those to queue with its new lineage.
+OnRevised = Callable[[Article, Provenance], Sequence[Event]]
+
+
 class Lineage:
-    def __init__(self, index: Index, tracer: Tracer, keys: Keys):
+    def __init__(self, index: Index, tracer: Tracer, keys: Keys, on_revised: OnRevised | None = None):
         self.index = index
         self.tracer = tracer
         self.keys = keys
+        self.on_revised = on_revised
 
     def provenance_of(self, article: Article) -> Provenance:
         """A stored article's provenance against the articles published before it. Its profile comes from
@@ -88,7 +95,11 @@ class Lineage:
         if article.ref is None:
             return False
         root_ref = root.ref if root else None
-        if not self.index.set_lineage(article.ref, root_ref, root.id if root else None, verdict, score):
+        # A new original (a backfill, a deleted original's successor) may be a watched article.
+        new_root = root is not None and root.id != article.original
+        events = self.on_revised(article, answer) if new_root and self.on_revised else ()
+        root_id = root.id if root else None
+        if not self.index.set_lineage(article.ref, root_ref, root_id, verdict, score, events):
             return False  # deleted meanwhile
         redis = self.index.redis
         if article.original_ref and article.original_ref != root_ref:

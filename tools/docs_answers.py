@@ -82,6 +82,8 @@ DOCUMENTS = {
     "docs/integration.md": Document(
         service={"PROVENANCE_API_KEYS": f"{GUIDE_KEY}:write"}, blocks={"PROVENANCE_API_KEY": GUIDE_KEY}
     ),
+    # Run by tests/test_alerts_guide.py, with a delivery worker and the guide's receiver.
+    "docs/webhooks.md": Document(service={"PROVENANCE_WEBHOOK_ALLOW_PRIVATE": "true"}),
 }
 
 # Values that differ from run to run, masked in both the shown and the printed answer before they are

@@ -164,6 +164,7 @@ def _authorize(digests: tuple[tuple[bytes, str], ...]) -> Response | None:
             headers={"WWW-Authenticate": f'{REALM}, error="insufficient_scope", scope="write"'},
         )
     g.api_key_id = presented.hex()[:16]
+    g.api_key_scope = scope  # for routes that need a write key to read (service/api/watches.py)
     return None
 
 

@@ -24,7 +24,7 @@ from prometheus_client import (
     generate_latest,
     values,
 )
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
@@ -67,10 +67,49 @@ class ArticlesIndexed(Collector):
         )
 
 
+DELIVERY_OUTCOMES = ("delivered", "retried", "failed", "dropped")
+
+
+class WebhookDeliveries(Collector):
+    """Copy alerts (service/alerts/), read from Redis when scraped: the delivery workers count outcomes
+    there (they may run apart from the app, on other hosts), so every replica shows the same totals, as
+    provenance_articles_indexed does."""
+
+    def __init__(self, stats: Any, on_redis_error: Any):
+        self.stats, self.on_redis_error = stats, on_redis_error
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            outcomes, depths = self.stats()
+        except redis.RedisError as err:
+            self.on_redis_error(err)
+            return
+        deliveries = CounterMetricFamily(
+            "provenance_webhook_deliveries",
+            "Webhook delivery attempts by outcome: delivered, retried (failed, tried again later), failed "
+            "(given up), dropped (the watch was removed or disabled)",
+            labels=["outcome"],
+        )
+        for outcome in DELIVERY_OUTCOMES:
+            deliveries.add_metric([outcome], outcomes.get(outcome, 0))
+        yield deliveries
+        queue = GaugeMetricFamily(
+            "provenance_webhook_queue_depth",
+            "Events waiting for delivery: new (first attempt not done) and retrying (waiting for the next)",
+            labels=["state"],
+        )
+        for state in ("new", "retrying"):
+            queue.add_metric([state], depths.get(state, 0))
+        yield queue
+
+
 class Metrics:
     """The app's instruments, and the registry a scrape reads."""
 
-    def __init__(self, count_articles: Any):
+    def __init__(self, count_articles: Any, alert_stats: Any = None):
         if multiprocess_dir() is not None:
             # prometheus_client picks its value store once, when first imported: if something imported
             # it before PROMETHEUS_MULTIPROC_DIR was set, each worker would count alone.
@@ -78,8 +117,11 @@ class Metrics:
         self.registry = CollectorRegistry()
         # Collected first, so a Redis error it meets is in the same scrape's provenance_redis_errors_total.
         self.articles = ArticlesIndexed(count_articles, self.count_redis_error)
+        self.webhooks = WebhookDeliveries(alert_stats, self.count_redis_error) if alert_stats else None
         if multiprocess_dir() is None:
             self.registry.register(self.articles)
+            if self.webhooks is not None:
+                self.registry.register(self.webhooks)
         self.requests = Counter(
             "provenance_http_requests",
             "HTTP requests answered, by Flask URL rule (not raw path), method and status",
@@ -128,6 +170,8 @@ class Metrics:
             return generate_latest(self.registry)
         registry = CollectorRegistry()
         registry.register(self.articles)
+        if self.webhooks is not None:
+            registry.register(self.webhooks)
         MultiProcessCollector(registry, path=path)
         return generate_latest(registry)
 

@@ -72,7 +72,9 @@ def count_redis_error(err: redis.RedisError) -> None:
 def init_app(app: Flask, hsts: bool = False) -> None:
     """Wire request ids, headers, the access log and metrics into `app`. Call it before other hooks are
     registered, so the request id and the clock start first."""
-    metrics = Metrics(lambda: app.extensions["provenance"].index.count())
+    metrics = Metrics(
+        lambda: app.extensions["provenance"].index.count(), lambda: app.extensions["provenance"].alert_stats()
+    )
     app.extensions[EXTENSION] = metrics
 
     @app.before_request

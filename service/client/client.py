@@ -464,6 +464,39 @@ class Client:
                 return
             cursor = page.next_cursor
 
+    # ------------------------------------------------------------ watches (copy alerts)
+
+    def create_watch(
+        self,
+        url: str,
+        *,
+        sources: Iterable[str] = (),
+        ids: Iterable[str] = (),
+        id_prefixes: Iterable[str] = (),
+        relations: Iterable[str] | None = None,
+    ) -> dict[str, Any]:
+        """Watch articles and be told at `url` when a new one derives from them. The answer holds the
+        watch's `secret` (shown this once): verify each delivery's signature with it. Not retried."""
+        payload: dict[str, Any] = {"url": url, "sources": list(sources), "ids": list(ids)}
+        payload["id_prefixes"] = list(id_prefixes)
+        if relations is not None:
+            payload["relations"] = list(relations)
+        return dict(self._request("POST", "/v1/watches", json=payload, idempotent=False).json())
+
+    def watches(self) -> list[dict[str, Any]]:
+        return list(self._request("GET", "/v1/watches").json()["items"])
+
+    def watch(self, watch_id: str) -> dict[str, Any]:
+        return dict(self._request("GET", "/v1/watches/" + quote(watch_id, safe="")).json())
+
+    def delete_watch(self, watch_id: str) -> None:
+        self._request("DELETE", "/v1/watches/" + quote(watch_id, safe=""))
+
+    def deliveries(self, watch_id: str, limit: int = 50) -> dict[str, Any]:
+        """The watch and its latest deliveries, newest first."""
+        path = "/v1/watches/" + quote(watch_id, safe="") + "/deliveries"
+        return dict(self._request("GET", path, params={"limit": limit}).json())
+
     # ------------------------------------------------------------ operations
 
     def health(self) -> bool:

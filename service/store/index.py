@@ -202,6 +202,19 @@ class Candidates:
         return set().union(*self.shared.values())
 
 
+class Event(NamedTuple):
+    """A copy alert queued with the write that stores an article or its lineage (service/alerts/): its id
+    (the same at every delivery attempt), its watch, when it happened (epoch seconds) and the JSON body."""
+
+    id: str
+    watch: str
+    at: float
+    payload: bytes
+
+    def arguments(self) -> list[str | bytes]:
+        return [self.id, self.watch, repr(self.at), self.payload]
+
+
 class Conflict(Exception):
     """The id names an article with other content."""
 
@@ -302,9 +315,12 @@ class Index:
 
     # ------------------------------------------------------------ writing
 
-    def add(self, article: Article, counted: bytes = b"") -> tuple[bool, Article]:
+    def add(
+        self, article: Article, counted: bytes = b"", events: Sequence[Event] = ()
+    ) -> tuple[bool, Article]:
         """Store the article unless its id exists. Returns (created, the stored article). `counted`: the
-        terms whose document frequency it raises (service/detect/terms.py `df_entry` of each).
+        terms whose document frequency it raises (service/detect/terms.py `df_entry` of each). `events` are
+        queued in the same script, when (and only when) the article is stored.
 
         Raises Conflict when the id exists with other content."""
         partition = self.keys.partition_of(article.id)
@@ -320,6 +336,7 @@ class Index:
                 self.keys.count(partition),
                 self.keys.newest(partition),
                 self.keys.newest_scan(partition),
+                self.keys.events(partition),
             ]
             args: list[bytes | str | int] = [
                 article.id,
@@ -333,6 +350,7 @@ class Index:
                 *(KEEP[view] for view in VIEWS),
                 self.keys.df_prefix(partition),
                 counted,
+                *(value for event in events for value in event.arguments()),
             ]
             existing = self._add(keys=keys, args=args)
             if existing is None:
@@ -366,11 +384,13 @@ class Index:
         original_id: str | None,
         verdict: str | None,
         score: float | None,
+        events: Sequence[Event] = (),
     ) -> bool:
+        """Set a stored article's lineage, and queue `events` with it; False when the article is gone."""
         lineage = pack_lineage(original, original_id, verdict, score)
-        return bool(
-            self._set_lineage(keys=[self.keys.meta(ref.partition, ref.number)], args=[ref.number, lineage])
-        )
+        keys = [self.keys.meta(ref.partition, ref.number), self.keys.events(ref.partition)]
+        args = [ref.number, lineage, *(value for event in events for value in event.arguments())]
+        return bool(self._set_lineage(keys=keys, args=args))
 
     def reindex(
         self, article: Article, fingerprints: Fingerprints, lower: bytes = b"", raise_: bytes = b""

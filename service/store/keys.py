@@ -21,6 +21,20 @@ Layout (`prov` is the configurable prefix, `v4` the layout version, N the partit
     prov:v4:{pN}:drv:<number>     set of refs (partition * 2^32 + number) of the articles whose root
                                   original is this article
     prov:v4:fpc:<algorithm>:<sha> fingerprints of a text asked about, cached by content hash and algorithm
+Copy alerts (service/alerts/, docs/webhooks.md):
+    prov:v4:{pN}:events           stream: the alerts of the partition's articles, appended by the script
+                                  that stores an article or its lineage; read by the delivery workers'
+                                  consumer group, each entry deleted once its first attempt is done
+    prov:v4:{pN}:retry            sorted set: event id -> when its next attempt is due (epoch seconds);
+                                  a worker delivering it moves the score past the time it may take
+    prov:v4:{pN}:outbox           hash: event id -> the event waiting in `retry` (JSON)
+    prov:v4:watches               set of every watch id
+    prov:v4:watches:version       counter, raised by every change of a watch: processes cache the
+                                  watches and read them again when it moves
+    prov:v4:{w<id>}:watch         hash: a watch (url, secret, what it watches, status)
+    prov:v4:{w<id>}:deliveries    sorted set: event id -> time of its first attempt (the delivery log)
+    prov:v4:{w<id>}:delivery:<e>  hash: the delivery of event e (status, attempts, last error, ...)
+    prov:v4:alerts:stats          hash: deliveries by outcome, counted by the workers (/metrics)
 v3 differed only in the members of `x` (decimal text): `provenance migrate` (service/store/migrate.py) moves
 it. Small hashes and sorted sets are what Redis stores compactly (listpacks), so records of many articles
 share a key and one index entry costs about 10 bytes instead of a key of its own; an entry is found by
@@ -105,6 +119,43 @@ class Keys:
 
     def derivatives(self, partition: int, number: int) -> str:
         return f"{self.tagged(partition)}:drv:{number}"
+
+    # ------------------------------------------------------------ copy alerts
+
+    def events(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:events"
+
+    def retries(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:retry"
+
+    def outbox(self, partition: int) -> str:
+        return f"{self.tagged(partition)}:outbox"
+
+    def watches(self) -> str:
+        return f"{self.root}:watches"
+
+    def watches_version(self) -> str:
+        return f"{self.root}:watches:version"
+
+    def watch_tagged(self, watch_id: str) -> str:
+        """A watch's keys share a hash tag: its delivery log is written with it in one script."""
+        return f"{self.root}:{{w{watch_id}}}"
+
+    def watch(self, watch_id: str) -> str:
+        return f"{self.watch_tagged(watch_id)}:watch"
+
+    def deliveries(self, watch_id: str) -> str:
+        return f"{self.watch_tagged(watch_id)}:deliveries"
+
+    def delivery(self, watch_id: str, event_id: str) -> str:
+        return f"{self.delivery_prefix(watch_id)}{event_id}"
+
+    def delivery_prefix(self, watch_id: str) -> str:
+        """What a watch's delivery keys start with (the delivery log script completes them)."""
+        return f"{self.watch_tagged(watch_id)}:delivery:"
+
+    def alert_stats(self) -> str:
+        return f"{self.root}:alerts:stats"
 
     def fingerprint_cache(self, algorithm: str, content_sha: str) -> str:
         return f"{self.root}:fpc:{algorithm}:{content_sha}"

@@ -33,6 +33,9 @@ from __future__ import annotations
 # ARGV[8] = the entries (as the module's docstring says), ARGV[9..13] = how many articles an entry of
 # views 1..5 keeps, ARGV[14] = the partition's document-frequency key prefix, ARGV[15] = the terms whose
 # document frequency the article raises (DF_ENTRY each)
+# Copy alerts (service/alerts/): KEYS[7] = the partition's event stream, ARGV[16..] = the events the article
+# triggers, four values each (event id, watch id, epoch seconds, JSON payload), appended to the stream
+# with the article, so an event is queued exactly when its article is stored.
 # Returns nil when added, else the id's current "<number> <content hash>", or 'taken' when the number
 # already has a record (the counter went back: a Redis restored without its last writes, a failover), so
 # that the caller takes another number instead of overwriting an article.
@@ -78,6 +81,10 @@ local df_prefix, terms = ARGV[14], ARGV[15]
 for pos = 1, #terms, 5 do
   local bucket, field = struct.unpack('>I2c3', terms, pos)
   redis.call('HINCRBY', df_prefix .. string.format('%x', bucket), field, 1)
+end
+for i = 16, #ARGV, 4 do
+  redis.call('XADD', KEYS[7], '*', 'id', ARGV[i], 'watch', ARGV[i + 1], 'at', ARGV[i + 2],
+    'payload', ARGV[i + 3])
 end
 return false
 """
@@ -127,6 +134,7 @@ return {tonumber(redis.call('GET', KEYS[1]) or 0), table.concat(out)}
 
 # Sets (or clears, with '') an article's lineage if the article still exists.
 # KEYS[1] = the meta bucket hash; ARGV[1] = article number, ARGV[2] = lineage value or ''
+# Copy alerts: KEYS[2] = the partition's event stream, ARGV[3..] = events, as ADD_ARTICLE takes them.
 # Returns 1 when set, 0 when the article is gone.
 SET_LINEAGE = """
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then
@@ -136,6 +144,10 @@ if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1] .. ':l')
 else
   redis.call('HSET', KEYS[1], ARGV[1] .. ':l', ARGV[2])
+end
+for i = 3, #ARGV, 4 do
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[i], 'watch', ARGV[i + 1], 'at', ARGV[i + 2],
+    'payload', ARGV[i + 3])
 end
 return 1
 """
