@@ -53,6 +53,7 @@ TIMES=()
 mkdir -p "$WORK"
 exec 9>"$WORK/lock"
 flock -n 9 || fail "another image-check holds $WORK/lock"
+rm -f "$WORK"/ic*-*.log # the containers' logs of an earlier run (this run's stay, to read after it)
 
 # ------------------------------------------------------------------------------------------- 1. tools
 install_tools() {
@@ -302,7 +303,7 @@ compose_mode() {
     -t "$REDIS_IMAGE" -f tools/redis-local.Containerfile tools >"$WORK/redis-build.log" 2>&1 \
     || { tail -20 "$WORK/redis-build.log" >&2; fail "the Redis stand-in did not build"; }
   port=$(free_port)
-  export PROVENANCE_IMAGE=$IMAGE REDIS_IMAGE PROVENANCE_PORT=$port PYTHON_IMAGE=$BASE_IMAGE
+  export PROVENANCE_IMAGE=$IMAGE REDIS_IMAGE PROVENANCE_PORT=127.0.0.1:$port PYTHON_IMAGE=$BASE_IMAGE
   COMPOSE=("$WORK/compose-venv/bin/podman-compose" -p "$project" -f docker-compose.yml)
   "${COMPOSE[@]}" up -d >"$WORK/compose.log" 2>&1 \
     || { tail -30 "$WORK/compose.log" >&2; fail "podman-compose up failed; see $WORK/compose.log"; }
