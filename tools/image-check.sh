@@ -58,10 +58,13 @@ rm -f "$WORK"/ic*-*.log # the containers' logs of an earlier run (this run's sta
 # ------------------------------------------------------------------------------------------- 1. tools
 install_tools() {
   local missing=()
-  command -v podman >/dev/null || missing+=(podman)
-  command -v runc >/dev/null || missing+=(runc)
-  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  type -P podman >/dev/null || missing+=(podman) # -P: the binary, not the podman() above
+  type -P runc >/dev/null || missing+=(runc)
+  type -P debootstrap >/dev/null || missing+=(debootstrap)
+  # podman's Recommends that the checks need: the bridge network and its DNS (compose's `redis` name),
+  # and the pause process of the pod podman-compose puts the services in
   [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || missing+=(netavark aardvark-dns)
+  type -P catatonit >/dev/null || missing+=(catatonit)
   if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || fail "missing ${missing[*]} and no apt-get to install them"
     say "installing ${missing[*]} with apt-get"
