@@ -116,13 +116,14 @@ def fresh(base: str, article_id: str) -> str:
     status, headers, body = request("POST", f"{base}/v1/articles", article)
     expect("POST /v1/articles answers 201 Created", status == 201, (status, body[:300]))
     stored = json.loads(body)
+    location, fingerprint = headers.get("Location", ""), str(stored.get("fingerprint"))
     expect(
         "the answer has its Location and a 16-hex-digit fingerprint",
-        headers.get("Location", "").endswith(article_id) and re.fullmatch(r"[0-9a-f]{16}", stored["fingerprint"]),
-        (headers.get("Location"), stored.get("fingerprint")),
+        location.endswith(article_id) and re.fullmatch(r"[0-9a-f]{16}", fingerprint) is not None,
+        (location, fingerprint),
     )
     names_it(base, article_id)
-    return str(stored["fingerprint"])
+    return fingerprint
 
 
 def kept(base: str, article_id: str, fingerprint: str) -> None:
