@@ -344,6 +344,9 @@ cleanup() {
     podman container exists "$c" 2>/dev/null && podman rm -f -v -t 5 "$c" >/dev/null 2>&1
   done
   podman volume rm -f "$RUN-data" >/dev/null 2>&1
+  # podman-compose's `down -v` removes the named volume, not the anonymous one podman makes for the
+  # image's VOLUME /data at each `up`. This storage is the script's own, and the lock is held.
+  podman volume prune -f >/dev/null 2>&1
   if [ -n "$HOST_REDIS" ]; then
     redis-cli -u "$HOST_REDIS" --scan --pattern "$RUN:*" | xargs -r -n 500 redis-cli -u "$HOST_REDIS" del >/dev/null
   fi
