@@ -45,6 +45,19 @@ class OriginalOut(Schema):
     score = fields.Float()
     relation = fields.String()
     via = fields.String(allow_none=True)
+    evidence = fields.Method("_evidence")
+
+    def _evidence(self, match: object) -> dict:
+        return _evidence_out.dump(match)
+
+
+class SignalsOut(Schema):
+    """What the service undid in the text before comparing it: disguises and damage."""
+
+    lookalike_letters = fields.Integer()
+    invisible_characters = fields.Integer()
+    encoding_repairs = fields.Integer()
+    disguised = fields.Boolean(attribute="any")
 
 
 # One instance for every match: making a Schema costs about as much as dumping a match's evidence (40 µs).
@@ -70,6 +83,7 @@ class ProvenanceOut(Schema):
     original = fields.Nested(OriginalOut, allow_none=True)
     score = fields.Float()
     matches = fields.List(fields.Nested(MatchOut))
+    signals = fields.Nested(SignalsOut)
 
 
 class LineageOut(Schema):

@@ -16,6 +16,7 @@ from service.detect import terms as term_view
 from service.detect.align import Profile, containment_bounds
 from service.detect.compare import WHOLE, Comparison, Passage, compare
 from service.detect.fingerprint import Fingerprints, hamming, sentence_passage_hashes
+from service.detect.form import Signals
 from service.detect.text import Text
 from service.detect.thresholds import Thresholds
 from service.store.index import Article, Candidates, Command, Index, Ref
@@ -48,6 +49,7 @@ class Provenance:
     original: Match | None
     score: float
     matches: list[Match]
+    signals: Signals = field(default_factory=Signals)  # what the comparison form undid in the text
 
 
 @dataclass
@@ -202,11 +204,16 @@ class Tracer:
         related = [m for m in verified if m.relation != "none"]
         related.sort(key=lambda m: (-m.score, m.article.published_at, m.article.id))
         original = self._original(query, profile, related)
+        signals = query.text.signals
         if original is None:
-            return Provenance(verdict="none", original=None, score=0.0, matches=related[: query.limit])
-        return Provenance(
-            verdict=original.relation, original=original, score=original.score, matches=related[: query.limit]
-        )
+            return Provenance("none", None, 0.0, related[: query.limit], signals)
+        shown = related[: query.limit]
+        if original.via is not None and all(m.article.id != original.via for m in shown):
+            # The match a chain went through is shown with its own score and evidence, however many rank
+            # above it.
+            through = [m for m in related if m.article.id == original.via]
+            shown = [*shown[: query.limit - len(through)], *through]
+        return Provenance(original.relation, original, original.score, shown, signals)
 
     # ------------------------------------------------------------ candidates
 

@@ -9,6 +9,10 @@ import pytest
 from service.app import create_app
 from tests.factories import HARBOUR, ORCHESTRA, make_article
 
+NO_SIGNALS = {"lookalike_letters": 0, "invisible_characters": 0, "encoding_repairs": 0, "disguised": False}
+# The provenance of a text that derives from nothing indexed.
+NOTHING = {"verdict": "none", "original": None, "score": 0.0, "matches": [], "signals": NO_SIGNALS}
+
 
 def problem_of(response: Any, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.get_data(as_text=True)
@@ -27,7 +31,13 @@ def test_submitting_an_article_answers_201_with_location_fingerprint_and_provena
     assert body["id"] == "bbc/business/001"
     assert len(body["fingerprint"]) == 16 and int(body["fingerprint"], 16) >= 0
     assert body["published_at"] == "2025-03-01T09:00:00Z"
-    assert body["provenance"] == {"verdict": "none", "original": None, "score": 0.0, "matches": []}
+    assert body["provenance"] == {
+        "verdict": "none",
+        "original": None,
+        "score": 0.0,
+        "matches": [],
+        "signals": NO_SIGNALS,
+    }
 
 
 def test_an_article_without_id_gets_one(client: Any) -> None:
@@ -166,7 +176,7 @@ def test_a_query_caches_its_fingerprints_for_the_cache_ttl_and_is_answered_the_s
 def test_provenance_of_unrelated_text_is_none(client: Any) -> None:
     client.post("/v1/articles", json=make_article())
     answer = client.post("/v1/provenance", json={"body": ORCHESTRA}).get_json()
-    assert answer == {"verdict": "none", "original": None, "score": 0.0, "matches": []}
+    assert answer == NOTHING
 
 
 def test_provenance_ignores_articles_published_after_the_query(client: Any) -> None:

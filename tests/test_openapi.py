@@ -25,6 +25,10 @@ SPEC_URI = "urn:provenance:openapi"
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 PROBLEM = "application/problem+json"
 
+NO_SIGNALS = {"lookalike_letters": 0, "invisible_characters": 0, "encoding_repairs": 0, "disguised": False}
+# The provenance of a text that derives from nothing indexed.
+NOTHING = {"verdict": "none", "original": None, "score": 0.0, "matches": [], "signals": NO_SIGNALS}
+
 
 # ------------------------------------------------------------ the document and its schemas
 
@@ -264,7 +268,13 @@ def test_submit_answers_201_with_location_then_200_when_resubmitted_then_409_on_
     body = check_response(created, "/v1/articles", "post")
     assert created.status_code == 201
     assert created.headers["Location"] == f"/v1/articles/{article['id']}"
-    assert body["provenance"] == {"verdict": "none", "original": None, "score": 0.0, "matches": []}
+    assert body["provenance"] == {
+        "verdict": "none",
+        "original": None,
+        "score": 0.0,
+        "matches": [],
+        "signals": NO_SIGNALS,
+    }
 
     again = client.post("/v1/articles", json=article)
     assert again.status_code == 200
@@ -350,6 +360,7 @@ def test_provenance_query_answers_the_declared_shape_with_and_without_an_origina
         "original": None,
         "score": 0.0,
         "matches": [],
+        "signals": NO_SIGNALS,
     }
 
 

@@ -218,6 +218,27 @@ class Original:
     score: float
     relation: str
     via: str | None
+    evidence: Evidence | None = None  # the passages and quotes shared with the original itself
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Original:
+        fields = {k: v for k, v in data.items() if k in ORIGINAL_FIELDS}
+        fields["published_at"] = _time(data.get("published_at"))
+        evidence = data.get("evidence")
+        return cls(**fields, evidence=Evidence.from_json(evidence) if evidence is not None else None)
+
+
+ORIGINAL_FIELDS = ("id", "title", "source", "url", "published_at", "score", "relation", "via")
+
+
+@dataclass
+class Signals:
+    """What the service undid in the text before comparing it (API: Signals)."""
+
+    lookalike_letters: int = 0
+    invisible_characters: int = 0
+    encoding_repairs: int = 0
+    disguised: bool = False
 
 
 @dataclass
@@ -242,6 +263,7 @@ class Provenance:
     matches: list[Match]
     id: str | None = None
     derivatives: list[Derivative] = field(default_factory=list)
+    signals: Signals = field(default_factory=Signals)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -249,6 +271,8 @@ class Provenance:
         """The evidence for the original (of the match that is the original, or reaches it)."""
         if self.original is None:
             return None
+        if self.original.evidence is not None and self.original.via is None:
+            return self.original.evidence
         for wanted in (self.original.id, self.original.via):
             for match in self.matches:
                 if match.id == wanted:
@@ -261,15 +285,14 @@ class Provenance:
         return cls(
             verdict=data["verdict"],
             score=data["score"],
-            original=Original(**{**original, "published_at": _time(original.get("published_at"))})
-            if original
-            else None,
+            original=Original.from_json(original) if original else None,
             matches=[Match.from_json(m) for m in data.get("matches", [])],
             id=data.get("id"),
             derivatives=[
                 Derivative(**{**d, "published_at": _time(d.get("published_at"))})
                 for d in data.get("derivatives", [])
             ],
+            signals=Signals(**data["signals"]) if data.get("signals") else Signals(),
             raw=dict(data),
         )
 
