@@ -364,7 +364,7 @@ class Tracer:
             if root is None or root.id == query.exclude or not _in_time(root, query.published_before):
                 continue
             if _publication_order_article(root) < _publication_order(best):
-                best = self._through_chain(profile, root, m, query.weights, query.boilerplate)
+                best = self._through_chain(profile, root, m, query.weights, query.boilerplate) or best
         if best.via is None and best.relation == "rewrite":
             # The text rewords the original, and copies a stored article that derives from it as a whole:
             # it is that copy it was taken from ("a copy of B, which rewrites A"), and the answer says so.
@@ -384,9 +384,14 @@ class Tracer:
         via: Match,
         weights: dict[str, float],
         boilerplate: frozenset[int],
-    ) -> Match:
-        """The root reached through `via`: compared directly, but a chain of whole reuse stays whole."""
+    ) -> Match | None:
+        """The root reached through `via`: compared directly, but a chain of whole reuse stays whole. None
+        when the text shares nothing with the root itself: the stored link is then not followed, for a
+        lineage decided when the index knew less (before a site's boilerplate was known as such) must not
+        make an answer less strict than a direct one."""
         match = self._match(root, self.compare(profile, root, weights, boilerplate))
+        if match.relation == "none":
+            return None
         if match.relation not in WHOLE:
             match.relation = via.article.verdict or via.relation
             match.score = round(min(via.score, via.article.score or via.score), 4)

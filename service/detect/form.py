@@ -29,6 +29,7 @@ from importlib import resources
 from itertools import pairwise
 
 import ftfy
+import ftfy.bad_codecs
 import regex
 
 from service.detect.memo import Memo
@@ -48,7 +49,8 @@ MOJIBAKE = re.compile(
     "[\u00c2-\u00f4][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc"
     "\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]"
 )
-NON_ASCII_CHUNK = re.compile(r"[^\s]*[^\x00-\x7f][^\s]*")
+# A chunk ends at ASCII white space only: a no-break space inside mojibake is one of its bytes.
+NON_ASCII_CHUNK = re.compile(r"[^ \t\n\r\f\v]*[^\x00-\x7f][^ \t\n\r\f\v]*")
 OTHER_DIGIT = regex.compile(r"[^\P{Nd}0-9]")
 WORD_LETTERS = regex.compile(r"[\p{L}\p{M}]+")
 # Scripts whose look-alikes are folded (the confusables data maps letters of many scripts to Latin ones;
@@ -179,6 +181,8 @@ def _chunk_form(chunk: str, script: str) -> ChunkForm:
     repairs = invisible = folded = 0
     if MOJIBAKE.search(chunk):
         repaired = ftfy.fix_encoding(chunk)
+        if repaired == chunk:
+            repaired = _round_trip(chunk)
         if repaired != chunk:
             repairs, chunk = 1, repaired
     if not unicodedata.is_normalized("NFKC", chunk):
@@ -191,6 +195,17 @@ def _chunk_form(chunk: str, script: str) -> ChunkForm:
     if script in FOLDED_SCRIPTS and not chunk.isascii():
         chunk, folded = _fold_lookalikes(chunk, script)
     return chunk, folded, invisible, repairs
+
+
+def _round_trip(chunk: str) -> str:
+    """The chunk read back as the UTF-8 it was before it was decoded as Windows-1252, where ftfy judged
+    it plausible as it is (a Cyrillic і read as "Ñ–" looks like an Ñ and a dash): taken only when the
+    bytes are valid UTF-8 and the result looks damaged no more."""
+    try:
+        repaired = chunk.encode("sloppy-windows-1252").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return chunk
+    return repaired if not MOJIBAKE.search(repaired) else chunk
 
 
 def _invisible_inside_words(chunk: str) -> int:

@@ -48,6 +48,8 @@ BOILERPLATE_LINE = re.compile(
 # which has another case-insensitive form, so no line it matches is missed).
 RIGHTS_RESERVED_LINE = re.compile(r".*\ball\ rights\ reserved\.?$", re.IGNORECASE)
 
+ASCII_SPACES = " \t\f\v"
+ASCII_SPACE = re.compile(r"[ \t\f\v]+")
 # A boilerplate line is short: a long line that starts like one ("SHARE this story with your friends! The
 # ferry…", "© Provided by …" followed by the story) is a one-paragraph article, kept whole.
 BOILERPLATE_MAX_CHARS = 160
@@ -143,8 +145,11 @@ def normalise(text: str) -> str:
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return "\n".join(lines).strip()
+    # Runs of ASCII white space become one space; other spaces (a no-break space) are kept as sent: inside
+    # mojibake they are bytes of a damaged character ("â€\xa0" is U+2020 read as Windows-1252), which
+    # the comparison form can repair only if they are still there. The form reads them as spaces.
+    lines = [ASCII_SPACE.sub(" ", line).strip(ASCII_SPACES) for line in text.split("\n")]
+    return "\n".join(lines).strip(ASCII_SPACES + "\n")
 
 
 def drop_boilerplate(text: str) -> str:

@@ -116,11 +116,12 @@ class Thresholds:
     stock_passage_postings: int = 32
     # A unit of the query whose passage fingerprints are each in this many stored articles or more is its
     # site's boilerplate (service/trace.py): left out of verification, unless such units are more than
-    # `boilerplate_most` of the text. CoAID's health pages repeat three sentences in 162 of F3's articles,
-    # which linked unrelated articles of the site as rewrites of one another; a wire story copied a dozen
-    # times is still found through its SimHash and shingles, as a copy.
+    # `boilerplate_most` of the text (then the text is a story copied that often: its copies share it
+    # whole). CoAID's health pages repeat three sentences in 162 of F3's articles, half or more of each
+    # page, and linked unrelated articles of the site as rewrites of one another. A story copied a dozen
+    # times is still found whole; reusing a fifth of one is what is lost.
     boilerplate_postings: int = 12
-    boilerplate_most: float = 0.5
+    boilerplate_most: float = 0.8
     # A term (service/detect/terms.py) in more articles of a partition than this is what many stories are
     # about, not what finds one: it is never looked up nor indexed, and its postings stop growing (the
     # store keeps twice this many). A lookup reads at most QUERY_TERMS * this many postings.

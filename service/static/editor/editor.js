@@ -91,8 +91,8 @@
   // character as sent apart from NFC and white space (its comparison form undoes look-alikes and invisible
   // characters for detection only), so this does too.
   const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-  // Python's str.split() white space: JavaScript's \s without U+FEFF, with U+001C-U+001F and U+0085.
-  const SPACE = /[\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/u;
+  // The white space the service tidies: ASCII only (other spaces are kept as sent, service/detect/text.py).
+  const SPACE = /[\t\v\f ]+/u;
   const BOILERPLATE_LINE = new RegExp(
     "^(?:advertisement|advertising|sponsored(?: content)?|anzeige|publicit[eé]|publicidad" +
       "|(?:by|par|por|von) [^.!?]{0,80}\\|[^.!?]*" +
