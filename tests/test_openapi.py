@@ -175,18 +175,58 @@ def test_document_is_valid_openapi_3_1(spec: dict[str, Any]) -> None:
     validate(spec)
 
 
+SAMPLE_ID = "bbc/business/001"
+
+
+def _documented_methods(spec: dict[str, Any], path: str) -> set[str]:
+    return {method.upper() for method in spec["paths"][path] if method in HTTP_METHODS}
+
+
 def test_spec_names_exactly_the_routes_of_the_app(app: Any, spec: dict[str, Any]) -> None:
+    """Every method a rule serves is documented, and nothing else: a method a rule takes only to refuse
+    it (405, as the provenance rule does for the by-id rule's DELETE) is not a route."""
+    client = app.test_client()
     routes = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
             continue
         path = rule.rule.replace("<path:article_id>", "{id}").replace("<watch_id>", "{watch_id}")
         assert "<" not in path, f"unexpected converter in {rule.rule}"
-        routes |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
+        url = path.replace("{id}", SAMPLE_ID)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            if client.open(url, method=method).status_code != 405:
+                routes.add((path, method.lower()))
     documented = {
         (path, method) for path, item in spec["paths"].items() for method in item if method in HTTP_METHODS
     }
     assert documented == routes
+
+
+def test_options_allows_exactly_the_documented_methods_of_every_path(app: Any, spec: dict[str, Any]) -> None:
+    """OPTIONS /v1/articles/{id}/provenance advertised DELETE: the path is also one of the by-id rule (an
+    id may hold slashes), and Flask's automatic OPTIONS named the methods of both rules."""
+    client = app.test_client()
+    for path in spec["paths"]:
+        response = client.options(path.replace("{id}", SAMPLE_ID))
+        assert response.status_code == 200, path
+        documented = _documented_methods(spec, path)
+        implicit = {"HEAD", "OPTIONS"} if "GET" in documented else {"OPTIONS"}
+        assert set(response.allow) == documented | implicit, path
+
+
+@pytest.mark.parametrize("method", ["DELETE", "POST", "PUT", "PATCH", "TRACE"])
+def test_undocumented_methods_on_a_provenance_path_are_405_allowing_only_its_methods(
+    app: Any, spec: dict[str, Any], method: str
+) -> None:
+    """DELETE /v1/articles/{id}/provenance reached the by-id rule (the id `.../provenance`, a 404), and the
+    405 of other methods named DELETE in its Allow."""
+    response = app.test_client().open(f"/v1/articles/{SAMPLE_ID}/provenance", method=method)
+    assert response.status_code == 405
+    assert set(response.allow) == _documented_methods(spec, "/v1/articles/{id}/provenance") | {
+        "HEAD",
+        "OPTIONS",
+    }
+    assert response.mimetype == PROBLEM and response.get_json()["status"] == 405  # the spec's `default`
 
 
 def test_spec_defines_the_component_schemas_clients_rely_on(spec: dict[str, Any]) -> None:
