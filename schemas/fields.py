@@ -89,6 +89,19 @@ class HttpUrl(fields.Url):
         return url
 
 
+class JsonInteger(fields.Integer):
+    """An integer as JSON Schema counts one (openapi.yaml's `type: integer`): 5 or 5.0, never 5.5, "5" or
+    true. marshmallow's strict Integer refuses 5.0; its lax one takes "5" and truncates 5.5 to 5."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class QueryInteger(fields.Integer):
     """An integer query parameter in ASCII digits: "10", not "+10", " 10", "1_0" or "1e1" (which int()
     takes)."""

@@ -603,6 +603,12 @@ def test_article_in_schema_without_body_is_rejected_like_the_service(
         ({"body": HARBOUR}, True),
         ({"body": HARBOUR, "title": None, "format": "text", "published_at": None, "limit": 1}, True),
         ({"body": HARBOUR, "limit": 50, "published_at": "2025-03-01T09:00:00Z"}, True),
+        # An integer to JSON Schema, which `type: integer` allows: it was refused.
+        ({"body": HARBOUR, "limit": 22.0}, True),
+        ({"body": HARBOUR, "limit": 1.0}, True),
+        ({"body": HARBOUR, "limit": 2.5}, False),
+        ({"body": HARBOUR, "limit": 50.0 + 1}, False),
+        ({"body": HARBOUR, "limit": True}, False),
         ({"body": HARBOUR, "limit": 0}, False),
         ({"body": HARBOUR, "limit": 51}, False),
         ({"body": HARBOUR, "limit": "5"}, False),
@@ -620,6 +626,16 @@ def test_provenance_query_schema_accepts_what_the_service_accepts(
     status = client.post("/v1/provenance", json=payload).status_code
     assert status == (200 if accepted else 422)
     assert valid_by_spec is accepted
+
+
+def test_an_integral_float_limit_lists_at_most_that_many_matches(client: Any, check_response: Check) -> None:
+    for n in range(3):
+        client.post(
+            "/v1/articles", json=make_article(id=f"copy/{n}", published_at=f"2025-03-0{n + 1}T09:00:00Z")
+        )
+    response = client.post("/v1/provenance", json={"body": HARBOUR, "limit": 2.0})
+    assert response.status_code == 200
+    assert len(check_response(response, "/v1/provenance", "post")["matches"]) == 2
 
 
 def test_batch_answers_the_declared_shape_for_every_kind_of_item(client: Any, check_response: Check) -> None:
