@@ -16,6 +16,8 @@ MAX_URL_LENGTH = 2048
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_UNICODE = "must be valid Unicode: no unpaired surrogate (\\ud800-\\udfff)"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# str.isalnum() of any script: Python's \w is that and "_".
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 RFC3339_EXPECTED = (
@@ -116,11 +118,18 @@ def text_field(max_length: int, **kwargs: Any) -> fields.String:
     return Unicode(validate=validate.Length(max=max_length), **kwargs)
 
 
+def holds_text(value: str) -> None:
+    """A body holds a letter or a digit (of any script), as openapi.yaml's `pattern: "[^\\W_]"` says: a
+    body of white space, punctuation or symbols alone is no text. Whether text is left once markup and
+    boilerplate are removed is the service layer's question (it cleans the text)."""
+    if not value.strip():
+        raise ValidationError("must not be empty or only white space")
+    if not LETTER_OR_DIGIT.search(value):
+        raise ValidationError("must hold a letter or a digit")
+
+
 def body_field() -> fields.String:
-    return Unicode(
-        required=True,
-        validate=validate.Predicate("strip", error="must not be empty or only white space"),
-    )
+    return Unicode(required=True, validate=holds_text)
 
 
 def format_field() -> fields.String:

@@ -573,6 +573,12 @@ _TOO_LONG_ID = "a" * 201
         ({"published_at": "2025-03-01T09:00:00"}, False),
         ({"published_at": "yesterday"}, False),
         ({"body": "   \n "}, False),
+        # A body of punctuation or symbols alone matched the spec's old `\S` and was refused.
+        ({"body": "... !!! --- ???"}, False),
+        ({"body": "\u2122 \u20ac $"}, False),
+        ({"body": "\U000cd949$\u009d"}, False),
+        ({"body": "\u00e9t\u00e9"}, True),
+        ({"body": "\u0663"}, True),
         ({"body": None}, False),
         ({"body": 42}, False),
         ({"unexpected": "field"}, False),
@@ -616,6 +622,8 @@ def test_article_in_schema_without_body_is_rejected_like_the_service(
         ({"body": HARBOUR, "title": "t" * 1001}, False),
         ({"body": HARBOUR, "id": "test/1"}, False),
         ({"body": ""}, False),
+        ({"body": "\U000aaf45"}, False),
+        ({"body": "\u0645\u062c\u0644\u0633"}, True),
         ({"title": "no body"}, False),
     ],
 )
