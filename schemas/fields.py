@@ -16,7 +16,8 @@ MAX_URL_LENGTH = 2048
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_UNICODE = "must be valid Unicode: no unpaired surrogate (\\ud800-\\udfff)"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# str.isalnum() of any script: Python's \w is that and "_".
+# A letter or a digit of any script: Python's \w is str.isalnum() and "_", and str.isalnum() is Unicode's L
+# and N categories (checked over every code point), the spec's pattern \p{L}|\p{N}.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
@@ -119,7 +120,7 @@ def text_field(max_length: int, **kwargs: Any) -> fields.String:
 
 
 def holds_text(value: str) -> None:
-    """A body holds a letter or a digit (of any script), as openapi.yaml's `pattern: "[^\\W_]"` says: a
+    """A body holds a letter or a digit (of any script), as openapi.yaml's `pattern: "\\p{L}|\\p{N}"` says: a
     body of white space, punctuation or symbols alone is no text. Whether text is left once markup and
     boilerplate are removed is the service layer's question (it cleans the text)."""
     if not value.strip():
