@@ -304,6 +304,30 @@ def test_app_serves_this_document_at_openapi_yaml(client: Any, check_response: C
     assert check_response(response, "/openapi.yaml", "get") == SPEC_PATH.read_text(encoding="utf-8")
 
 
+def test_a_service_with_keys_serves_the_document_with_the_key_required(
+    app_config: dict[str, Any], redis: Any
+) -> None:
+    """The spec required Authorization of an open service too (schemathesis: ST201, ST203, ST401). As
+    written, the key is optional; a service with keys says it is required, and nothing else changes."""
+    written = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
+    keyed = create_app({**app_config, "api_keys": "reader-key:read"}).test_client().get("/openapi.yaml")
+    served = yaml.safe_load(keyed.data)
+    assert written["security"] == [{}, {"bearerAuth": []}]
+    assert served["security"] == [{"bearerAuth": []}]
+    assert {**served, "security": written["security"]} == written
+
+
+def test_a_service_without_keys_answers_v1_with_or_without_authorization(
+    client: Any, check_response: Check
+) -> None:
+    """What the optional security of the open service's document promises."""
+    for method, url, path, payload in V1_OPERATIONS:
+        for headers in ({}, {"Authorization": "Bearer any-key"}, {"Authorization": "Basic eDp5"}):
+            response = getattr(client, method)(url, json=payload, headers=headers)
+            assert response.status_code in (200, 201, 204, 404), (url, headers)
+            check_response(response, path, method)
+
+
 @pytest.mark.parametrize("path", ["/", "/docs"])
 def test_pages_answer_the_declared_html(client: Any, check_response: Check, path: str) -> None:
     response = client.get(path)
