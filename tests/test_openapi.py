@@ -268,6 +268,29 @@ def test_spec_defines_the_component_schemas_clients_rely_on(spec: dict[str, Any]
     assert names <= set(spec["components"]["schemas"])
 
 
+def test_every_link_names_an_operation_and_its_parameters(spec: dict[str, Any]) -> None:
+    """The links tell schemathesis' stateful phase that a submitted article's id is the body's `id` (its
+    inference cut a slashed id out of Location at the first `/`) and that a page's `next_cursor` is the
+    next `cursor` (a string of its own making is no cursor)."""
+    operations = {}
+    for item in spec["paths"].values():
+        shared = [_deref(spec, p)["name"] for p in item.get("parameters", [])]
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                names = shared + [_deref(spec, p)["name"] for p in operation.get("parameters", [])]
+                operations[operation["operationId"]] = set(names)
+    used = []
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                for response in operation["responses"].values():
+                    used += [_deref(spec, link) for link in response.get("links", {}).values()]
+    assert len(used) == 7
+    for link in used:
+        assert set(link["parameters"]) <= operations[link["operationId"]], link
+        assert all(value.startswith("$response.body#/") for value in link["parameters"].values())
+
+
 def _media_examples(spec: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     """(pointer to a schema, example) for every media type of the document that has an example."""
     places = []
@@ -726,7 +749,7 @@ def test_listing_answers_the_declared_shapes_and_pages_to_the_end(client: Any, c
     assert page["items"][0]["text"] == HARBOUR
     last = check_response(client.get(f"/v1/articles?cursor={page['next_cursor']}"), "/v1/articles", "get")
     assert [a["id"] for a in last["items"]] == ["list/2"] and last["next_cursor"] is None
-    for query in ("limit=0", "limit=1001", "limit=x", "cursor=bogus", "other=1"):
+    for query in ("limit=0", "limit=1001", "limit=x", "cursor=bogus", "cursor=0", "other=1"):
         invalid = client.get(f"/v1/articles?{query}")
         assert invalid.status_code == 422, query
-        check_response(invalid, "/v1/articles", "get")
+        assert list(check_response(invalid, "/v1/articles", "get")["errors"]) == [query.split("=")[0]]
