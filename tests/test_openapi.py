@@ -16,6 +16,7 @@ import yaml
 from jsonschema_rs import Registry, Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
+from schemas.fields import MAX_URL_LENGTH, URL_PATTERN
 from service.app import create_app
 from tests.factories import HARBOUR, ORCHESTRA, make_article
 
@@ -627,6 +628,14 @@ _TOO_LONG_ID = "a" * 201
             True,
         ),
         ({"url": "HTTP://gazette.example/upper"}, True),
+        # URLs the spec called valid and marshmallow's Url refused (its hostname rules), and an IRI.
+        ({"url": "http://a.b.c/d?x#y"}, True),
+        ({"url": "https://0.a"}, True),
+        ({"url": "http://news_desk.gazette.example/story"}, True),
+        ({"url": "https://www.journal.example/\u00e9conomie/article"}, True),
+        ({"url": "http://"}, False),
+        ({"url": "https://gazette.example/{id}"}, False),
+        ({"url": "https://gazette.example/a b"}, False),
         ({"published_at": "2025-03-01T09:00:00.250+05:30"}, True),
         ({"id": "provenance"}, True),
         ({"id": "a/.../provenance.txt"}, True),
@@ -667,6 +676,12 @@ def test_article_in_schema_accepts_what_the_service_accepts(
     status = client.post("/v1/articles", json=payload).status_code
     assert status in ((201,) if accepted else (422,))
     assert valid_by_spec is accepted
+
+
+def test_the_spec_url_pattern_is_the_one_the_service_applies(spec: dict[str, Any]) -> None:
+    url = spec["components"]["schemas"]["ArticleIn"]["properties"]["url"]
+    assert url["pattern"] == f"^{URL_PATTERN.pattern}$"
+    assert url["maxLength"] == MAX_URL_LENGTH
 
 
 def test_article_in_schema_without_body_is_rejected_like_the_service(
