@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Callable, Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +20,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 from schemas.fields import MAX_URL_LENGTH, URL_PATTERN
 from service.app import create_app
 from tests.factories import HARBOUR, ORCHESTRA, make_article
+from tests.processes import ProvenanceServe
 
 SPEC_PATH = Path(__file__).resolve().parents[1] / "openapi.yaml"
 SPEC_URI = "urn:provenance:openapi"
@@ -557,6 +559,33 @@ def test_unreachable_redis_gets_declared_503_problems_with_retry_after(
         check_response(response, path, method)
         assert re.fullmatch(r"\d+", response.headers["Retry-After"])
     assert check_response(client.get("/healthz"), "/healthz", "get") == {"status": "ok"}
+
+
+def test_a_request_line_over_gunicorns_limit_gets_the_declared_414(
+    tmp_path: Path, redis_url: str, key_prefix: str, redis: Any, spec: dict[str, Any]
+) -> None:
+    """schemathesis sent a cursor of 5,000 bytes, percent-encoded: gunicorn answered 414 in HTML, which the
+    spec did not declare. It now does, on every operation whose URL a caller fills."""
+    env = {"REDIS_URL": redis_url, "PROVENANCE_KEY_PREFIX": key_prefix, "PROVENANCE_RATE_LIMIT": "off"}
+    declared = _lookup(spec, "/components/responses/RequestLineTooLong")
+    with ProvenanceServe(tmp_path, env) as served:
+        for path in ("/v1/articles?cursor=" + "%C3%A9" * 700, "/v1/articles/" + "a" * 4100):
+            connection = HTTPConnection("127.0.0.1", served.port, timeout=30)
+            connection.request("GET", path)
+            response = connection.getresponse()
+            assert response.status == 414
+            assert response.getheader("Content-Type", "").split(";")[0] in declared["content"]
+            assert response.getheader("X-Request-ID") is None and not declared.get("headers")
+            connection.close()
+    filled = [
+        ("/v1/articles", "get"),
+        ("/v1/articles/{id}", "get"),
+        ("/v1/articles/{id}", "delete"),
+        ("/v1/articles/{id}/provenance", "get"),
+    ]
+    for path, method in filled:
+        too_long = spec["paths"][path][method]["responses"]["414"]
+        assert too_long == {"$ref": "#/components/responses/RequestLineTooLong"}, (path, method)
 
 
 # ------------------------------------------------------------ access control: 401, 403 and 429 as declared
