@@ -288,7 +288,7 @@ def test_every_link_names_an_operation_and_its_parameters(spec: dict[str, Any]) 
             if method in HTTP_METHODS:
                 for response in operation["responses"].values():
                     used += [_deref(spec, link) for link in response.get("links", {}).values()]
-    assert len(used) == 7
+    assert len(used) == 10
     for link in used:
         assert set(link["parameters"]) <= operations[link["operationId"]], link
         assert all(value.startswith("$response.body#/") for value in link["parameters"].values())
@@ -763,6 +763,37 @@ def test_an_integral_float_limit_lists_at_most_that_many_matches(client: Any, ch
     response = client.post("/v1/provenance", json={"body": HARBOUR, "limit": 2.0})
     assert response.status_code == 200
     assert len(check_response(response, "/v1/provenance", "post")["matches"]) == 2
+
+
+HOOK = "https://rights.harbourherald.example/hooks/provenance"
+
+
+@pytest.mark.parametrize(
+    ("payload", "accepted"),
+    [
+        ({"url": HOOK, "ids": ["bbc/business/001"]}, True),
+        ({"url": HOOK, "sources": ["Harbour Herald"], "relations": ["rewrite"]}, True),
+        ({"url": "http://hooks.example:8443/x?token=t", "id_prefixes": ["harbour-herald/"]}, True),
+        # What schemathesis found: a watch of nothing, and credentials, taken by the spec and refused.
+        ({"url": HOOK}, False),
+        ({"url": HOOK, "ids": [], "sources": []}, False),
+        ({"url": "https://user:pass@hooks.example/x", "ids": ["a"]}, False),
+        ({"url": HOOK, "sources": ["   "]}, False),
+        ({"url": HOOK, "sources": ["\u3000\x1c"]}, False),
+        ({"url": HOOK, "ids": ["a"], "relations": []}, False),
+        ({"url": "http://hooks.example:65536/", "ids": ["a"]}, False),
+        # Were a 500: urlsplit's ValueError for a bracketed host that is no IPv6 address, or a stray "]".
+        ({"url": "http://[1:2]/", "ids": ["a"]}, False),
+        ({"url": "http://a]b/", "ids": ["a"]}, False),
+    ],
+)
+def test_watch_in_schema_accepts_what_the_service_accepts(
+    client: Any, spec: dict[str, Any], registry: Registry, payload: dict[str, Any], accepted: bool
+) -> None:
+    valid_by_spec = not _errors(_request_schema(spec, registry, "/v1/watches"), payload)
+    response = client.post("/v1/watches", json=payload)
+    assert response.status_code == (201 if accepted else 422), response.get_json()
+    assert valid_by_spec is accepted
 
 
 def test_batch_answers_the_declared_shape_for_every_kind_of_item(client: Any, check_response: Check) -> None:
