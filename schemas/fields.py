@@ -11,11 +11,20 @@ from marshmallow import ValidationError, fields, validate
 ID_PATTERN = re.compile(r"[A-Za-z0-9_.~:/-]{1,200}")
 FORMATS = ("text", "html")
 MAX_URL_LENGTH = 2048
+# openapi.yaml's url pattern (between ^ and $): an http(s) scheme in any case, a non-empty authority, then
+# a path, query or fragment; no space, control character or any of " < > \ ^ ` { | } (RFC 3986 and 3987
+# allow none of them anywhere). Non-ASCII is kept: an IRI copied from a browser is taken as it is.
+NOT_A_URL = 'must be an absolute http or https URL with a host, without spaces or any of " < > \\ ^ ` { | }'
+URL_EXCLUDED = r'\x00-\x20\x7f"<>\\^`{|}'
+URL_PATTERN = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://[^{URL_EXCLUDED}/?#]+(?:[/?#][^{URL_EXCLUDED}]*)?")
 # JSON may escape half of a surrogate pair on its own ("\ud800"): Python decodes it to a string that no
 # UTF-8 encoder (Redis, the content hash) takes.
 SURROGATE = re.compile(r"[\ud800-\udfff]")
 NOT_UNICODE = "must be valid Unicode: no unpaired surrogate (\\ud800-\\udfff)"
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# A letter or a digit of any script: Python's \w is str.isalnum() and "_", and str.isalnum() is Unicode's L
+# and N categories (checked over every code point), the spec's pattern \p{L}|\p{N}.
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 
 
 RFC3339_EXPECTED = (
@@ -71,22 +80,34 @@ class Unicode(fields.String):
         return text
 
 
-class HttpUrl(fields.Url):
-    """An absolute http or https URL of at most MAX_URL_LENGTH characters (checked before the URL
-    pattern, which is slow on megabytes)."""
-
-    def __init__(self, **kwargs: Any):
-        super().__init__(schemes={"http", "https"}, require_tld=False, **kwargs)
+class HttpUrl(Unicode):
+    """An absolute http or https URL of at most MAX_URL_LENGTH characters: the scheme, an authority (a
+    host), and none of the characters no URL or IRI holds. It is stored as given, not checked further:
+    marshmallow's Url refused real URLs (`http://a.b.c/d`, `http://a_b.example`: its hostname rules) that
+    openapi.yaml called valid. The spec's pattern is URL_PATTERN, between ^ and $."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         url = super()._deserialize(value, attr, data, **kwargs)
         if len(url) > MAX_URL_LENGTH:
             raise ValidationError(f"must be at most {MAX_URL_LENGTH} characters")
-        if SURROGATE.search(url):
-            raise ValidationError(NOT_UNICODE)
         if CONTROL.search(url):
             raise ValidationError("must not contain control characters")
+        if not URL_PATTERN.fullmatch(url):
+            raise ValidationError(NOT_A_URL)
         return url
+
+
+class JsonInteger(fields.Integer):
+    """An integer as JSON Schema counts one (openapi.yaml's `type: integer`): 5 or 5.0, never 5.5, "5" or
+    true. marshmallow's strict Integer refuses 5.0; its lax one takes "5" and truncates 5.5 to 5."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(strict=True, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class QueryInteger(fields.Integer):
@@ -103,11 +124,18 @@ def text_field(max_length: int, **kwargs: Any) -> fields.String:
     return Unicode(validate=validate.Length(max=max_length), **kwargs)
 
 
+def holds_text(value: str) -> None:
+    """A body holds a letter or a digit (of any script), as openapi.yaml's `pattern: "\\p{L}|\\p{N}"` says: a
+    body of white space, punctuation or symbols alone is no text. Whether text is left once markup and
+    boilerplate are removed is the service layer's question (it cleans the text)."""
+    if not value.strip():
+        raise ValidationError("must not be empty or only white space")
+    if not LETTER_OR_DIGIT.search(value):
+        raise ValidationError("must hold a letter or a digit")
+
+
 def body_field() -> fields.String:
-    return Unicode(
-        required=True,
-        validate=validate.Predicate("strip", error="must not be empty or only white space"),
-    )
+    return Unicode(required=True, validate=holds_text)
 
 
 def format_field() -> fields.String:

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, post_dump, validate
 
-from schemas.fields import Rfc3339, body_field, format_field, text_field
+from schemas.fields import JsonInteger, Rfc3339, body_field, format_field, text_field
 
 
 class ProvenanceQuery(Schema):
@@ -19,7 +19,7 @@ class ProvenanceQuery(Schema):
     title = text_field(1000, allow_none=True)
     format = format_field()
     published_at = Rfc3339(allow_none=True)
-    limit = fields.Integer(load_default=10, strict=True, validate=validate.Range(min=1, max=50))
+    limit = JsonInteger(load_default=10, validate=validate.Range(min=1, max=50))
 
 
 class PassageOut(Schema):

@@ -162,8 +162,7 @@ QUERY_CASES = [
     ({"limit": 51}, "limit"),
     ({"limit": -1}, "limit"),
     ({"limit": 10**40}, "limit"),
-    ({"limit": 2.5}, "limit"),
-    ({"limit": 10.0}, "limit"),
+    ({"limit": 2.5}, "limit"),  # 10.0 is an integer to JSON Schema, and taken (tests/test_openapi.py)
     ({"limit": "10"}, "limit"),
     ({"limit": True}, "limit"),
     ({"limit": None}, "limit"),

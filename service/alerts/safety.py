@@ -26,7 +26,10 @@ class UnsafeUrl(ValueError):
 
 def check_url(url: str, allow_private: bool) -> None:
     """Raise UnsafeUrl when a watch may not have this URL."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a bracketed host that is no IPv6 address ("http://[1:2]/"), a stray "[" or "]"
+        raise UnsafeUrl("must be a valid URL: a bracketed host is an IPv6 address") from None
     if parts.scheme not in ("http", "https"):
         raise UnsafeUrl("must be an http or https URL")
     if parts.username is not None or parts.password is not None:

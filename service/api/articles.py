@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import ValidationError
+from werkzeug.exceptions import MethodNotAllowed
 
 from schemas import ArticleIn, ArticleOut, ArticleSubmitted, StoredProvenanceOut
 from schemas.fields import validate_id
@@ -20,6 +21,11 @@ stored_provenance_out = StoredProvenanceOut()
 # An id never has an empty segment: /v1/articles//x is no article (404), not a redirect to /v1/articles/x.
 # GET and DELETE share one rule: with two, werkzeug answers 405 to one of them for such a path.
 BY_ID = {"merge_slashes": False}
+# An id may hold slashes, so /v1/articles/<id>/provenance is a path of the by-id rule too, and werkzeug
+# would name that rule's DELETE among the provenance path's methods (in OPTIONS' Allow and in a 405's).
+# The provenance rule takes every other method instead, and answers them itself.
+METHODS_OF_PROVENANCE = ("GET", "HEAD", "OPTIONS")
+REFUSED_ON_PROVENANCE = ("POST", "PUT", "PATCH", "DELETE", "TRACE")
 
 
 def known_id(article_id: str) -> str:
@@ -40,9 +46,16 @@ def submit() -> tuple[Response, int, dict[str, str]]:
     return answer(body), 201 if result.created else 200, {"Location": location}
 
 
-@bp.get("/<path:article_id>/provenance", **BY_ID)
+@bp.route(
+    "/<path:article_id>/provenance",
+    methods=["GET", "OPTIONS", *REFUSED_ON_PROVENANCE],
+    provide_automatic_options=False,
+    **BY_ID,
+)
 def provenance(article_id: str) -> Response:
     """The stored article's provenance against articles published before it."""
+    if request.method not in ("GET", "HEAD"):
+        return _only(METHODS_OF_PROVENANCE)
     article, found, derivatives = service().stored_provenance(known_id(article_id))
     return answer(
         stored_provenance_out.dump({"id": article.id, "provenance": found, "derivatives": derivatives})
@@ -64,6 +77,15 @@ def article_by_id(article_id: str) -> Response:
     if include == "text":
         body["text"] = article.text
     return jsonify(body)
+
+
+def _only(methods: tuple[str, ...]) -> Response:
+    """OPTIONS: 200 with `methods` in Allow, as Flask's automatic answer; any other method: 405 saying so."""
+    if request.method != "OPTIONS":
+        raise MethodNotAllowed(valid_methods=methods)
+    response = current_app.response_class()
+    response.allow.update(methods)
+    return response
 
 
 def _included() -> str | None:
