@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from service.detect.align import Profile, best_chain, containment, match_units
-from service.detect.text import Text, tokens
+from service.detect.text import Text
 from service.detect.thresholds import Thresholds
 
 WHOLE = ("duplicate", "near_duplicate", "rewrite")
@@ -87,17 +87,8 @@ def shared_quotes(query: Text, match: Text) -> list[str]:
     return found
 
 
-def _quoted_tokens(text: Text) -> list[int]:
-    """Per sentence, how many of its tokens lie inside quoted speech."""
-    spans = [(quote.start, quote.end) for quote in text.quotes]
-    return [
-        sum(
-            len(tokens(text.text[max(s.start, a) : min(s.end, b)]))
-            for a, b in spans
-            if a < s.end and b > s.start
-        )
-        for s in text.sentences
-    ]
+def _quoted_tokens(text: Text) -> tuple[int, ...]:
+    return text.quoted_tokens
 
 
 @dataclass(frozen=True)

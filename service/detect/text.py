@@ -518,6 +518,24 @@ class Text:
         return tuple(quotes(self.form))
 
     @cached_property
+    def quoted_tokens(self) -> tuple[int, ...]:
+        """Per sentence, how many of its tokens lie inside quoted speech: quotes and sentences both come in
+        the order of the text, so one pass over each."""
+        spans = sorted((quote.start, quote.end) for quote in self.quotes)
+        out, first = [], 0
+        for s in self.sentences:
+            while first < len(spans) and spans[first][1] <= s.start:
+                first += 1
+            count, k = 0, first
+            while k < len(spans) and spans[k][0] < s.end:
+                a, b = spans[k]
+                if b > s.start:
+                    count += len(tokens(self.text[max(s.start, a) : min(s.end, b)]))
+                k += 1
+            out.append(count)
+        return tuple(out)
+
+    @cached_property
     def language(self) -> str:
         """The text's language (lexicon.detect_language): fingerprints and profiles both need it."""
         return lexicon.detect_language(self.form.text, self.tokens)
@@ -547,9 +565,11 @@ class Quote:
 def quotes(text: str | Form) -> list[Quote]:
     """Quoted speech ("...", “...”, « ... », „...“) of four words or more; spans in the clean text."""
     form = text if isinstance(text, Form) else comparison_form(text)
+    plain, spaced = _reads_plainly(form.text)
+    pattern = WORD if plain else WORD_ANY
     found = []
     for m in QUOTE.finditer(form.text):
-        words = tuple(_folded(words_of(form.text, *m.span())))
+        words = tuple(_folded(words_of(form.text, *m.span(), pattern), spaced))
         if len(words) >= QUOTE_MIN_TOKENS:
             found.append(Quote(form.source(m.start()), form.source(m.end()), words))
     return found
