@@ -7,6 +7,7 @@
     python bench/quality.py --json /tmp/r.json   # the whole report (every miss) as JSON
     python bench/quality.py --suites             # then every external suite of ../shared/bench/suites
     python bench/quality.py --only-suites --suite-json /tmp/s   # the suites alone, each report as JSON
+    python bench/quality.py --only-suites --leave-out 0.3       # a third of the originals left out
 
 Each external suite (evaluate_suite.py) runs on a service of its own, fresh, so that one suite's articles
 never answer another's queries.
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
     status = 0 if args.only_suites else run_bbc(args)
     if status == 0 and (args.suites or args.only_suites):
         for suite in sorted((SHARED_BENCH / "suites").glob("*.jsonl")):
+            if args.leave_out:
+                suite = leave_out(suite, args.leave_out)
             command = [sys.executable, str(SHARED_BENCH / "evaluate_suite.py"), str(suite)]
             if args.suite_json:
                 args.suite_json.mkdir(parents=True, exist_ok=True)
@@ -93,6 +96,27 @@ def run(args: argparse.Namespace) -> int:
                 args, lambda url, c=command: subprocess.call([*c, "--base-url", url])
             )
     return status
+
+
+def leave_out(suite: Path, share: float) -> Path:
+    """A copy of the suite without the originals of `share` of its queries (chosen by a seeded draw), whose
+    answer must then be no original: texts derived from nothing indexed, written as the suite's are."""
+    import json
+    import random
+
+    lines = [json.loads(line) for line in suite.read_text().splitlines() if line.strip()]
+    expected = sorted({q["expect"] for q in lines if q["type"] == "query" and q["expect"]})
+    gone = set(random.Random(19).sample(expected, int(len(expected) * share)))
+    out = []
+    for line in lines:
+        if line["type"] == "article" and line["id"] in gone:
+            continue
+        if line["type"] == "query" and line["expect"] in gone:
+            line = {**line, "kind": line["kind"] + "_left_out", "expect": None, "verdicts": ["none"]}
+        out.append(line)
+    path = Path(tempfile.mkdtemp(prefix="provenance-suite-")) / f"{suite.stem}-left-out.jsonl"
+    path.write_text("".join(json.dumps(line, ensure_ascii=False) + "\n" for line in out))
+    return path
 
 
 def run_bbc(args: argparse.Namespace) -> int:
@@ -143,6 +167,12 @@ def main() -> int:
     parser.add_argument("--suites", action="store_true", help="also every suite of ../shared/bench/suites")
     parser.add_argument("--only-suites", action="store_true", help="the external suites, not the BBC")
     parser.add_argument("--suite-json", type=Path, help="a directory: each suite's report as NAME.json")
+    parser.add_argument(
+        "--leave-out",
+        type=float,
+        default=0.0,
+        help="drop the originals of this share of each suite's queries, which must then get none",
+    )
     return run(parser.parse_args())
 
 
