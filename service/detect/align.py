@@ -24,7 +24,7 @@ from functools import cached_property
 
 import numpy as np
 
-from service.detect import lexicon
+from service.detect import kernels, lexicon
 from service.detect.memo import Memo
 from service.detect.text import Text
 
@@ -34,6 +34,7 @@ CONTENT_WEIGHT = lexicon.CONTENT_WEIGHT
 # A stem in more windows of the matched text than this is what the text is about (its subject's name),
 # not evidence of which of its sentences a unit rewords: skipped, so that a long text costs linear time.
 WINDOW_POSTINGS = 24
+LONGEST = WINDOW_POSTINGS * 2 * 4  # in bytes of packed windows (4 each; a stem may be in singles and pairs)
 
 
 @dataclass(frozen=True)
@@ -133,29 +134,17 @@ def match_units(
     if most_units and len(units) > most_units:
         step = len(units) / most_units
         units = [units[int(k * step)] for k in range(most_units)]
-    windows, n = match.windows, len(match.units)
+    n = len(match.units)
+    given = (weights if isinstance(weights, dict) else dict(weights)) if weights else None
+    scores = kernels.match_scores(
+        [(u.index, u.stems) for u in units], given, match.windows, 2 * n, least, per_unit, LONGEST
+    )
     found: list[UnitMatch] = []
-    for unit in units:
-        stems = unit.stems
-        if weights:
-            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
-        mass = sum(stems.values())
-        if not mass:
-            continue
-        score: dict[int, float] = {}
-        for stem, weight in stems.items():
-            where = windows.get(stem)
-            if where is None or len(where) > WINDOW_POSTINGS * 2 * 4:
-                continue
-            for w in memoryview(where).cast("I"):
-                score[w] = score.get(w, 0.0) + weight
-        floor = least * mass
-        # A pair wins over its first unit alone only by holding more (ties go to the lower window number).
-        best = sorted((w for w, v in score.items() if v >= floor), key=lambda w: (-score[w], w))
-        for w in best[:per_unit]:
-            first = w if w < n else w - n
-            last = first if w < n else first + 1
-            found.append(UnitMatch(unit.index, first, last, round(score[w] / mass, 4)))
+    # A pair wins over its first unit alone only by holding more (ties go to the lower window number).
+    for index, w, score, mass in scores:
+        first = w if w < n else w - n
+        last = first if w < n else first + 1
+        found.append(UnitMatch(index, first, last, round(score / mass, 4)))
     return found
 
 

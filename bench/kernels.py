@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""The compiled kernels against their Python reference, in one run, on real text.
+
+    .venv/bin/python bench/kernels.py            # BBC derived cases against their originals + unrelated pairs
+    .venv/bin/python bench/kernels.py --repeat 5
+
+For each pair, verification (`compare`, which runs `match_units` and its kernel) is timed with the compiled
+kernel and with the Python reference, alternating, on the same profiles; the table gives the totals and
+their ratio. Profiles are built once before timing (their cost is the same for both). Needs ../shared."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.detect import kernels
+from service.detect.align import Profile, match_units
+from service.detect.compare import compare
+from service.detect.text import Text
+from service.detect.thresholds import Thresholds
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+
+def pairs() -> list[tuple[Profile, Profile]]:
+    corpus = SHARED / "corpora" / "bbc-news"
+    out = []
+    for path in sorted((SHARED / "bench" / "derived").glob("*.txt")):
+        category, _, number = path.stem.partition("__")[2].partition("-")
+        original = corpus / category / f"{number}.txt"
+        if original.exists():
+            out.append((path, original))
+    others = sorted(corpus.glob("*/*.txt"))
+    unrelated = zip(random.Random(21).sample(others, 200), random.Random(12).sample(others, 200), strict=True)
+    out += list(unrelated)
+    return [(Profile(Text(q.read_text())), Profile(Text(m.read_text()))) for q, m in out]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    if kernels.COMPILED is None:
+        print("the compiled kernels are not built (or PROVENANCE_PURE_PYTHON is set): nothing to compare")
+        return 1
+    work = pairs()
+    limits = Thresholds()
+    for q, m in work:  # build every cached view once, outside the clock
+        compare(q, m, limits)
+    implementations = {"compiled": kernels.COMPILED.match_scores, "python": kernels.match_scores_python}
+    totals = {name: {"match_units": 0.0, "compare": 0.0} for name in implementations}
+    for _ in range(args.repeat):
+        for name, kernel in implementations.items():
+            kernels.match_scores = kernel
+            start = time.perf_counter()
+            for q, m in work:
+                match_units(q, m, limits.reworded_unit, per_unit=limits.windows_per_unit)
+            middle = time.perf_counter()
+            for q, m in work:
+                compare(q, m, limits)
+            totals[name]["match_units"] += middle - start
+            totals[name]["compare"] += time.perf_counter() - middle
+    calls = len(work) * args.repeat
+    print(f"{len(work)} pairs of real text x {args.repeat}: ms per pair")
+    print(f"{'step':<12} {'python':>8} {'compiled':>9} {'ratio':>6}")
+    for step in ("match_units", "compare"):
+        py, c = totals["python"][step] / calls * 1000, totals["compiled"][step] / calls * 1000
+        print(f"{step:<12} {py:8.3f} {c:9.3f} {py / c:5.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,67 @@
+"""Detection's hot loops, compiled where the machine could build them, in Python otherwise.
+
+`service/detect/_kernels.c` is built by `pip install .` when a C compiler is there (setup.py). The Python
+functions below are the reference: the compiled ones must give the same answers, and tests/test_kernels.py
+runs both on the corpora and the regression texts. `PROVENANCE_PURE_PYTHON=1` runs the reference even
+where the compiled module is built; `IMPLEMENTATION` says which one runs (the service logs it at start and
+/healthz shows it)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+Scores = list[tuple[int, int, float, float]]
+
+
+def match_scores_python(
+    units: list[tuple[int, dict[str, float]]],
+    weights: Mapping[str, float] | None,
+    windows: dict[str, bytes],
+    size: int,
+    least: float,
+    per_unit: int,
+    longest: int,
+) -> Scores:
+    """For each (index, stems) unit, its stems' weights capped by `weights`, the windows of the matched text
+    (numbered below `size`) holding at least `least` of that weight, best first (ties to the lower window),
+    at most `per_unit`: (unit, window, score, the unit's weight). A stem in more than `longest` bytes of
+    windows is skipped (align.WINDOW_POSTINGS says why)."""
+    found: Scores = []
+    for index, stems in units:
+        if weights:
+            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
+        mass = sum(stems.values())
+        if not mass:
+            continue
+        score: dict[int, float] = {}
+        for stem, weight in stems.items():
+            where = windows.get(stem)
+            if where is None or len(where) > longest:
+                continue
+            for w in memoryview(where).cast("I"):
+                if w >= size:
+                    raise ValueError("a window beyond the matched text's windows")
+                score[w] = score.get(w, 0.0) + weight
+        floor = least * mass
+        best = sorted((w for w, v in score.items() if v >= floor), key=lambda w: (-score[w], w))
+        found += [(index, w, score[w], mass) for w in best[:per_unit]]
+    return found
+
+
+def _compiled() -> Any:
+    if os.environ.get("PROVENANCE_PURE_PYTHON", "").strip().lower() in ("1", "true", "yes", "on"):
+        return None
+    try:
+        from service.detect import _kernels  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return _kernels
+
+
+_native = _compiled()
+match_scores: Callable[..., Scores] = _native.match_scores if _native is not None else match_scores_python
+# "compiled" or "python": what runs in this process.
+IMPLEMENTATION = "compiled" if _native is not None else "python"
+COMPILED = _native
