@@ -39,6 +39,8 @@ settings (environment variables; a bad one stops `serve` with one line and exit 
   PROVENANCE_WORKER_TIMEOUT          seconds a request may take before its worker restarts (default: 30)
   PROVENANCE_KEEPALIVE               seconds an idle connection stays open (default: 5)
   PROVENANCE_WARM_WORDS              common words stemmed before the workers fork (default: 30000)
+  PROVENANCE_PURE_PYTHON             on: detection's pure-Python reference, not its compiled kernels
+                                     (default: off; the compiled ones run when pip could build them)
   PROVENANCE_LOG_FORMAT              json or text (default: json)
   PROVENANCE_LOG_LEVEL               debug, info, warning, error or critical (default: info)
   PROVENANCE_ACCESS_LOG              off: no access log (default: on)
@@ -56,8 +58,8 @@ copy alerts (webhooks; docs/webhooks.md), read by `serve` and by `provenance wor
   PROVENANCE_WEBHOOK_CONCURRENCY     deliveries in flight per worker (default: 16)
 
 At start the master logs one line saying what runs: the Redis (URL without its password), its
-persistence, whether zset-max-listpack-entries is what the index needs, access, the rate limit and the
-trusted proxies."""
+persistence, whether zset-max-listpack-entries is what the index needs, access, the rate limit, the
+trusted proxies, and whether detection's kernels run compiled or in Python."""
 
 
 class _Server(BaseApplication):

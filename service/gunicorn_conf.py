@@ -115,12 +115,14 @@ def on_exit(server: Any) -> None:
 
 def what_runs(config: Any, embedded: bool = False) -> tuple[str, bool]:
     """One line for the operator: the Redis (its URL without a password), its persistence and its
-    zset-max-listpack-entries, access, the rate limit and the trusted proxies; and whether all is as the
+    zset-max-listpack-entries, access, the rate limit and the trusted proxies, and which detection kernels
+    run (compiled, or the pure-Python reference: service/detect/kernels.py); and whether all is as the
     service needs it (else the line is a warning)."""
     from service.api.access import describe_access
+    from service.detect import kernels
 
     redis_part, fine = describe_redis(config.redis_url, config.redis_socket_timeout, embedded)
-    return f"provenance: {redis_part}, {describe_access(config)}", fine
+    return f"provenance: {redis_part}, {describe_access(config)}, kernels {kernels.IMPLEMENTATION}", fine
 
 
 # zset-max-listpack-entries the index needs: a passage bucket of a 1M-article partition holds ~550

@@ -26,6 +26,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from service.api.logs import ACCESS_LOGGER, JsonFormatter, RequestIdFilter, TextFormatter, logging_config
 from service.api.observability import HTML_CSP, SANE_REQUEST_ID, STRICT_CSP
 from service.app import create_app
+from service.detect import kernels
 from tests.factories import HARBOUR, make_article
 from tests.processes import PrivateRedis, wait_for
 
@@ -576,7 +577,7 @@ def test_the_line_at_start_says_what_runs_before_gunicorn_listens(tmp_path: Path
         f"redis redis://app:***@127.0.0.1:{private.port}/0 (aof always), listpack 128 raised to 4096 by "
         "CONFIG SET (until that Redis restarts: put zset-max-listpack-entries 4096 in its configuration), "
         "access keyed (2 keys: 1 read, 1 write), rate limit 600 per 1 minute per API key, trusted proxies 0 "
-        "(the peer address is the client; X-Forwarded-For ignored)"
+        f"(the peer address is the client; X-Forwarded-For ignored), kernels {kernels.IMPLEMENTATION}"
     )
     [listening] = [n for n, text in enumerate(served.lines) if "Listening at" in text]
     assert served.lines.index(line) < listening
@@ -596,7 +597,7 @@ def test_a_listpack_limit_the_server_will_not_raise_is_a_warning_with_its_cost(t
         "skiplists at about six times the memory (docs/scaling.md): keep partitions under ~230,000 "
         "articles, or set zset-max-listpack-entries 4096, access open (PROVENANCE_API_KEYS unset: anyone "
         "who can reach it may read and write), rate limit off, trusted proxies 1 (X-Forwarded-For from "
-        "peers 127.0.0.1,::1)"
+        f"peers 127.0.0.1,::1), kernels {kernels.IMPLEMENTATION}"
     )
 
 
