@@ -4,12 +4,14 @@ Each text gets a Profile: its units (service/detect/text.py sentences, long ones
 its words' stems and weights, and, for the side matched against, an index from each stem to the windows
 that hold it (a unit alone, or a unit and the next: a rewrite joins two sentences into one as often as
 it cuts one in two). A query unit is reworded from a window when the window holds `least` of the
-unit's content words, weighed (lexicon weights, tempered by the index's document frequencies when the
-tracer has them): a paraphrase swaps some words for synonyms but keeps most of what a sentence is about,
-while a sentence of independent coverage of the same event shares its names and figures and little
-else. `match_units` finds, for every unit of a text, its best window of the other, in time linear in
-the texts' lengths (only windows sharing a stem are scored; stems found in very many windows are no
-evidence and are skipped), and `chain` keeps the pairs that follow both texts' order.
+unit's content words, weighed (by their lexicon weights; in a language the lexicon cannot weigh, where
+every word has lexicon.UNKNOWN_WEIGHT, each capped by the index's document frequencies, scaled to the
+lexicon's range, once the index holds terms.IDF_MIN_ARTICLES articles: terms.weights): a paraphrase
+swaps some words for synonyms but keeps most of what a sentence is about, while a sentence of
+independent coverage of the same event shares its names and figures and little else. `match_units`
+finds, for every unit of a text, its best windows of the other, in time linear in the texts' lengths
+(only windows sharing a stem are scored; stems found in very many windows are no evidence and are
+skipped), and `best_chain` keeps the pairs that follow both texts' order.
 service/detect/thresholds.py holds the cut-offs and why.
 """
 
@@ -31,8 +33,10 @@ from service.detect.text import Text
 MIN_SENTENCE_TOKENS = 4
 # A word below this weight (lexicon.CONTENT_WEIGHT) is a function word: no evidence of rewording.
 CONTENT_WEIGHT = lexicon.CONTENT_WEIGHT
-# A stem in more windows of the matched text than this is what the text is about (its subject's name),
-# not evidence of which of its sentences a unit rewords: skipped, so that a long text costs linear time.
+# A stem in more than 2 * WINDOW_POSTINGS = 48 windows of the matched text, singles and pairs counted
+# together (LONGEST bytes, 4 a window), is what the text is about (its subject's name), not evidence of
+# which of its sentences a unit rewords: skipped, so that a long text costs linear time. A stem in k units
+# is in 2k - 1 to 3k windows, so it is skipped from 17 units on at the earliest, from 25 on always.
 WINDOW_POSTINGS = 24
 LONGEST = WINDOW_POSTINGS * 2 * 4  # in bytes of packed windows (4 each; a stem may be in singles and pairs)
 
@@ -124,9 +128,9 @@ def match_units(
     per_unit: int = 1,
 ) -> list[UnitMatch]:
     """For each query unit not in `skip` with content words, its `per_unit` best windows of `match` that
-    hold at least `least` of them, weighed by `weights` where given (else by their lexicon weights), best
-    first. With `most_units`, only that many query units, spread evenly over the text, are read (the
-    budget of a very long text)."""
+    hold at least `least` of them, weighed by their lexicon weights, each capped by its weight in `weights`
+    where that has one (kernels.match_scores_python), best first. With `most_units`, only that many query
+    units, spread evenly over the text, are read (the budget of a very long text)."""
     skip = skip or set()
     units = [u for u in query.units if u.stems and u.index not in skip]
     if not units:

@@ -5,10 +5,11 @@ with the function words of English, French, Spanish and German to decide when a 
 model unsure. A word's weight is how rare it is in general use of the text's language (wordfreq's Zipf
 frequency: 7 - zipf, between 0 and 6): "the" weighs nothing, "court" about 2, a name such as "Ebbers" 6.
 This weighs a word the same way on an index's first article as on its millionth, and is a pure function of
-the text, as fingerprints must be; the index's own document frequencies (service/store/index.py) weigh
-the words of a comparison on top of it. A language wordfreq lacks, or can only read with a segmenter it
-does not ship (Chinese, Japanese, Korean), weighs every word alike (UNKNOWN_WEIGHT). Stems (Snowball, in
-the 30 languages it has) let "lied", "lies" and "lying" meet.
+the text, as fingerprints must be. A language wordfreq lacks, or can only read with a segmenter it does not
+ship (Chinese, Japanese, Korean), weighs every word alike (UNKNOWN_WEIGHT); in such a language only, the
+index's own document frequencies (service/detect/terms.py `weights`, kept by service/store/index.py) cap
+the weights of a comparison's words. Stems (Snowball, in the 33 languages of LANGUAGES: 34 codes, Norwegian
+being both "no" and "nb") let "lied", "lies" and "lying" meet.
 """
 
 from __future__ import annotations
