@@ -86,15 +86,20 @@ def run(args: argparse.Namespace) -> int:
     status = 0 if args.only_suites else run_bbc(args)
     if status == 0 and (args.suites or args.only_suites):
         for suite in sorted((SHARED_BENCH / "suites").glob("*.jsonl")):
+            copied: Path | None = None
             if args.leave_out:
-                suite = leave_out(suite, args.leave_out)
-            command = [sys.executable, str(SHARED_BENCH / "evaluate_suite.py"), str(suite)]
-            if args.suite_json:
-                args.suite_json.mkdir(parents=True, exist_ok=True)
-                command += ["--json", str(args.suite_json / f"{suite.stem}.json")]
-            status = status or on_fresh_service(
-                args, lambda url, c=command: subprocess.call([*c, "--base-url", url])
-            )
+                suite = copied = leave_out(suite, args.leave_out)
+            try:
+                command = [sys.executable, str(SHARED_BENCH / "evaluate_suite.py"), str(suite)]
+                if args.suite_json:
+                    args.suite_json.mkdir(parents=True, exist_ok=True)
+                    command += ["--json", str(args.suite_json / f"{suite.stem}.json")]
+                status = status or on_fresh_service(
+                    args, lambda url, c=command: subprocess.call([*c, "--base-url", url])
+                )
+            finally:
+                if copied is not None:  # leave_out's temporary directory, once its suite has run
+                    shutil.rmtree(copied.parent, ignore_errors=True)
     return status
 
 
