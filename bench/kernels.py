@@ -27,18 +27,25 @@ from service.detect.thresholds import Thresholds
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 
-def pairs() -> list[tuple[Profile, Profile]]:
-    corpus = SHARED / "corpora" / "bbc-news"
+def text_pairs(shared: Path = SHARED, unrelated: int = 200) -> list[tuple[Path, Path]]:
+    """Each BBC case of ../shared/bench/derived with its original, then `unrelated` pairs of corpus
+    articles drawn at random (seeded): real text, related and not. tests/test_kernels.py reads them too."""
+    corpus = shared / "corpora" / "bbc-news"
     out = []
-    for path in sorted((SHARED / "bench" / "derived").glob("*.txt")):
+    for path in sorted((shared / "bench" / "derived").glob("*.txt")):
         category, _, number = path.stem.partition("__")[2].partition("-")
         original = corpus / category / f"{number}.txt"
         if original.exists():
             out.append((path, original))
     others = sorted(corpus.glob("*/*.txt"))
-    unrelated = zip(random.Random(21).sample(others, 200), random.Random(12).sample(others, 200), strict=True)
-    out += list(unrelated)
-    return [(Profile(Text(q.read_text())), Profile(Text(m.read_text()))) for q, m in out]
+    drawn = zip(
+        random.Random(21).sample(others, unrelated), random.Random(12).sample(others, unrelated), strict=True
+    )
+    return out + list(drawn)
+
+
+def pairs() -> list[tuple[Profile, Profile]]:
+    return [(Profile(Text(q.read_text())), Profile(Text(m.read_text()))) for q, m in text_pairs()]
 
 
 def main() -> int:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -78,18 +77,13 @@ def test_the_kernels_agree_on_the_regression_texts() -> None:
 
 @compiled
 @pytest.mark.shared
-def test_the_kernels_agree_on_the_corpora_and_their_rewrites(shared: Path) -> None:
-    derived = sorted((shared / "bench" / "derived").glob("*.txt"))
-    corpus = shared / "corpora" / "bbc-news"
-    pairs = []
-    for path in derived:
-        category, _, number = path.stem.partition("__")[2].partition("-")
-        original = corpus / category / f"{number}.txt"
-        if original.exists():
-            pairs.append((path, original))
-    others = sorted(corpus.glob("*/*.txt"))
-    unrelated = zip(random.Random(21).sample(others, 60), random.Random(12).sample(others, 60), strict=True)
-    pairs += list(unrelated)
+def test_the_kernels_agree_on_the_corpora_and_their_rewrites(
+    shared: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "bench"))
+    from kernels import text_pairs  # bench/kernels.py: the pairs its timings run on
+
+    pairs = text_pairs(shared, unrelated=60)
     assert len(pairs) > 100
     for query, original in pairs:
         _both_ways(Profile(Text(query.read_text())), Profile(Text(original.read_text())))
