@@ -31,7 +31,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 RUN pip install --no-cache-dir 'pip>=24.2,<27'
 
 WORKDIR /src
-COPY pyproject.toml README.md openapi.yaml ./
+# setup.py: the compiled kernels (service/detect/_kernels.c), built here with build-essential.
+COPY pyproject.toml setup.py README.md openapi.yaml ./
 COPY service/ service/
 COPY schemas/ schemas/
 # openapi.yaml is installed under /opt/venv/share/provenance (pyproject's data-files), served at /openapi.yaml.

@@ -135,9 +135,10 @@ make_base() {
   [ -n "$mirror" ] || fail "no Debian mirror in /etc/apt/sources*; set DEBIAN_MIRROR"
   say "debootstrap $SUITE (minbase) from $mirror into $root"
   rm -rf "$root"
-  # python3.11-venv brings ensurepip (the Dockerfile's `python -m venv`); python3-pip a `pip`, as the
-  # official image has.
-  debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3-pip,ca-certificates \
+  # python3.11-venv brings ensurepip (the Dockerfile's `python -m venv`); python3-pip a `pip`, and
+  # python3.11-dev the headers the build stage compiles service/detect/_kernels.c with, as the official
+  # image has.
+  debootstrap --variant=minbase --include=python3.11,python3.11-venv,python3.11-dev,python3-pip,ca-certificates \
     "$SUITE" "$root" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
     || fail "debootstrap failed; see $WORK/debootstrap.log"
   {
@@ -240,6 +241,8 @@ embedded_mode() {
   podman volume create "$volume" >/dev/null
   run_service "$RUN-embedded" "$port" -v "$volume:/data"
   grep -q 'embedded Redis (AOF on)' "$(logs_of "$RUN-embedded")" || fail "no embedded Redis in the logs"
+  grep -q 'kernels compiled' "$(logs_of "$RUN-embedded")" \
+    || fail "the image runs the pure-Python kernels: its build stage did not compile service/detect/_kernels.c"
   healthy "$RUN-embedded"
   python3 tools/image_smoke.py fresh "http://127.0.0.1:$port" "$ARTICLE" | tee "$WORK/smoke.out"
   fingerprint=$(tail -1 "$WORK/smoke.out")
