@@ -3,8 +3,7 @@
 `service/detect/_kernels.c` is built by `pip install .` when a C compiler is there (setup.py). The Python
 functions below are the reference: the compiled ones must give the same answers, and tests/test_kernels.py
 runs both on the corpora and the regression texts. `PROVENANCE_PURE_PYTHON=1` runs the reference even
-where the compiled module is built; `IMPLEMENTATION` says which one runs (the service logs it at start and
-/healthz shows it)."""
+where the compiled module is built; `IMPLEMENTATION` says which one runs (the service logs it at start)."""
 
 from __future__ import annotations
 
@@ -60,8 +59,8 @@ def _compiled() -> Any:
     return _kernels
 
 
-_native = _compiled()
-match_scores: Callable[..., Scores] = _native.match_scores if _native is not None else match_scores_python
+# The compiled module, or None where it is not built or not wanted.
+COMPILED = _compiled()
+match_scores: Callable[..., Scores] = COMPILED.match_scores if COMPILED is not None else match_scores_python
 # "compiled" or "python": what runs in this process.
-IMPLEMENTATION = "compiled" if _native is not None else "python"
-COMPILED = _native
+IMPLEMENTATION = "compiled" if COMPILED is not None else "python"
