@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import xxhash
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from service.detect import align, kernels
 from service.detect.align import Profile
 from service.detect.compare import compare
+from service.detect.fingerprint import Fingerprints
 from service.detect.text import Text
 from service.detect.thresholds import Thresholds
 from tests import regression_texts
@@ -72,7 +74,10 @@ def _both_ways(query: Profile, match: Profile) -> None:
 @compiled
 def test_the_kernels_agree_on_the_regression_texts() -> None:
     for query, original in _pairs():
-        _both_ways(Profile(Text(query)), Profile(Text(original)))
+        q, m = Profile(Text(query)), Profile(Text(original))
+        _both_ways(q, m)
+        _same_tables_and_fingerprints(q)
+        _same_tables_and_fingerprints(m)
 
 
 @compiled
@@ -86,7 +91,20 @@ def test_the_kernels_agree_on_the_corpora_and_their_rewrites(
     pairs = text_pairs(shared, unrelated=60)
     assert len(pairs) > 100
     for query, original in pairs:
-        _both_ways(Profile(Text(query.read_text())), Profile(Text(original.read_text())))
+        q, m = Profile(Text(query.read_text())), Profile(Text(original.read_text()))
+        _both_ways(q, m)
+        for profile in (q, m):
+            _same_tables_and_fingerprints(profile)
+
+
+def _same_tables_and_fingerprints(profile: Profile) -> None:
+    """The matched side's windows and the text's SimHash, through both kernels."""
+    stems = [u.stems for u in profile.units]
+    assert kernels.COMPILED.windows(stems, len(stems)) == kernels.windows_python(stems, len(stems))
+    assert list(kernels.COMPILED.windows(stems, len(stems))) == list(kernels.windows_python(stems, len(stems)))
+    features = profile.text.shingles
+    if features:
+        assert kernels.COMPILED.simhash(features, None) == kernels.simhash_python(features, None)
 
 
 @compiled
@@ -100,7 +118,49 @@ def test_the_answers_are_the_same_byte_for_byte_with_either_kernel(monkeypatch: 
 
     compiled_answers = answers()
     monkeypatch.setattr(kernels, "match_scores", kernels.match_scores_python)
+    monkeypatch.setattr(kernels, "windows", kernels.windows_python)
+    monkeypatch.setattr(kernels, "simhash", kernels.simhash_python)
     assert answers() == compiled_answers
+
+
+@compiled
+def test_the_fingerprints_are_the_same_with_either_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [text for pair in _pairs() for text in pair]
+    texts += ["", "one", "Tiny text.", "zero " * 400, "Ünïcödé 漢字 текст " * 30, "a b c d e f g h"]
+    compiled_prints = [Fingerprints.of(Text(t)).pack() for t in texts]
+    monkeypatch.setattr(kernels, "simhash", kernels.simhash_python)
+    assert [Fingerprints.of(Text(t)).pack() for t in texts] == compiled_prints
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=80), st.booleans(), st.integers(1, 60))
+def test_the_simhash_kernel_is_the_package_on_generated_features(
+    features: list[str], weighted: bool, most: int
+) -> None:
+    # The package encodes features as UTF-8, which a lone surrogate cannot be: neither takes one.
+    features = [f.encode("utf-8", "replace").decode("utf-8") for f in features]
+    weights = [1 + (k * 7) % most for k in range(len(features))] if weighted else None
+    assert kernels.COMPILED.simhash(features, weights) == kernels.simhash_python(features, weights)
+    for feature in features[:10]:
+        assert kernels.COMPILED.xxh64(feature) == xxhash.xxh64_intdigest(feature)
+
+
+@compiled
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sets(st.sampled_from("abcdefghijk")), max_size=12))
+def test_the_windows_kernel_agrees_on_generated_units(units: list[set[str]]) -> None:
+    stems = [sorted(unit, key=lambda s: (hash(s) % 7, s)) for unit in units]
+    compiled_windows = kernels.COMPILED.windows(stems, len(stems))
+    assert compiled_windows == kernels.windows_python(stems, len(stems))
+    assert list(compiled_windows) == list(kernels.windows_python(stems, len(stems)))
+
+
+@compiled
+def test_both_windows_kernels_refuse_a_wrong_count() -> None:
+    for windows in (kernels.windows_python, kernels.COMPILED.windows):
+        with pytest.raises(ValueError, match="number of units"):
+            windows([["a"], ["b"]], 3)
 
 
 @compiled

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import struct
 import zlib
-from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -75,16 +74,7 @@ class Profile:
         w - n + 1 together from n on (n units): the lookup table of `match_units` on the matched side.
         Each stem's windows are packed as 4-byte integers (text.KeySet says why: bytes are never walked by
         the garbage collector, tuples are)."""
-        n = len(self.units)
-        where: dict[str, list[int]] = {}
-        for unit in self.units:
-            for stem in unit.stems:
-                where.setdefault(stem, []).append(unit.index)
-        out: dict[str, bytes] = {}
-        for stem, found in where.items():
-            pairs = {u - 1 for u in found if u > 0} | {u for u in found if u + 1 < n}
-            out[stem] = array("I", [*found, *(n + u for u in sorted(pairs))]).tobytes()
-        return out
+        return kernels.windows([unit.stems for unit in self.units], len(self.units))
 
     @cached_property
     def terms(self) -> dict[str, float]:

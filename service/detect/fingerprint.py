@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import xxhash
 from simhash import Simhash
 
-from service.detect import lexicon
+from service.detect import kernels, lexicon
 from service.detect.text import Text, names, shingles
 
 ALGORITHM = "fp6"  # fp6: tokens of the comparison form (service/detect/form.py), words of every script,
@@ -65,19 +65,18 @@ def simhash_of(features: Sequence[str]) -> int:
     if not features:
         return 0
     # Each shingle is hashed by xxHash64 (8 bytes, C), not the package's default MD5: half the time of
-    # the whole SimHash, with hash bits as uniform (a SimHash needs no cryptographic hash).
+    # the whole SimHash, with hash bits as uniform (a SimHash needs no cryptographic hash). The compiled
+    # kernel computes the package's sum (kernels.simhash_python is the package itself, the reference).
     most = Simhash.large_weight_cutoff
     counts = Counter(features)
     if max(counts.values()) <= most:
         # The shingles as they come, repeats and all: the package adds a repeated feature's hash once per
         # occurrence, which is the sum it makes of {feature: count}, without a tuple per feature (a
         # quarter of the SimHash's time).
-        weighted: Iterable[str] | dict[str, int] = features
-    else:
-        # simhash 2.1 multiplies a uint8 bit array by weights above its cut-off of 50, which numpy 2
-        # refuses from 256 on (a table of zeros repeats "0 0 0" hundreds of times): weights stop there.
-        weighted = {f: min(n, most) for f, n in counts.items()}
-    return int(Simhash(weighted, f=BITS, hashfunc=xxhash.xxh64_digest).value)
+        return kernels.simhash(features, None)
+    # simhash 2.1 multiplies a uint8 bit array by weights above its cut-off of 50, which numpy 2 refuses
+    # from 256 on (a table of zeros repeats "0 0 0" hundreds of times): weights stop there.
+    return kernels.simhash(list(counts), [min(n, most) for n in counts.values()])
 
 
 def passage_hashes(sentence_tokens: Sequence[str], language: str = lexicon.DEFAULT_LANGUAGE) -> list[int]:

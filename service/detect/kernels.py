@@ -8,8 +8,11 @@ where the compiled module is built; `IMPLEMENTATION` says which one runs (the se
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
+
+import xxhash
 
 Scores = list[tuple[int, int, float, float]]
 
@@ -49,6 +52,34 @@ def match_scores_python(
     return found
 
 
+def windows_python(unit_stems: Sequence[Iterable[str]], n: int) -> dict[str, bytes]:
+    """Stem -> the windows holding it (align.Profile.windows): window w is unit w alone for w < n, and units
+    w - n and w - n + 1 together from n on, n being the number of units; each stem's windows packed as
+    4-byte integers, its units first, then its pairs, each in order."""
+    if len(unit_stems) != n:
+        raise ValueError("windows: n is not the number of units")
+    where: dict[str, list[int]] = {}
+    for index, stems in enumerate(unit_stems):
+        for stem in stems:
+            where.setdefault(stem, []).append(index)
+    out: dict[str, bytes] = {}
+    for stem, found in where.items():
+        pairs = {u - 1 for u in found if u > 0} | {u for u in found if u + 1 < n}
+        out[stem] = array("I", [*found, *(n + u for u in sorted(pairs))]).tobytes()
+    return out
+
+
+def simhash_python(features: Sequence[str], weights: Sequence[int] | None) -> int:
+    """The simhash package's 64-bit SimHash of `features` (each weighing 1, or its weight), each hashed by
+    xxHash64: the reference fingerprint.simhash_of runs without the compiled module."""
+    from simhash import Simhash
+
+    given: Iterable[str] | list[tuple[str, int]] = (
+        features if weights is None else list(zip(features, weights, strict=True))
+    )
+    return int(Simhash(given, f=64, hashfunc=xxhash.xxh64_digest).value)
+
+
 def _compiled() -> Any:
     if os.environ.get("PROVENANCE_PURE_PYTHON", "").strip().lower() in ("1", "true", "yes", "on"):
         return None
@@ -62,5 +93,11 @@ def _compiled() -> Any:
 # The compiled module, or None where it is not built or not wanted.
 COMPILED = _compiled()
 match_scores: Callable[..., Scores] = COMPILED.match_scores if COMPILED is not None else match_scores_python
+windows: Callable[[Sequence[Iterable[str]], int], dict[str, bytes]] = (
+    COMPILED.windows if COMPILED is not None else windows_python
+)
+simhash: Callable[[Sequence[str], Sequence[int] | None], int] = (
+    COMPILED.simhash if COMPILED is not None else simhash_python
+)
 # "compiled" or "python": what runs in this process.
 IMPLEMENTATION = "compiled" if COMPILED is not None else "python"
