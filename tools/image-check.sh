@@ -2,13 +2,14 @@
 # Build the container image for real and check it, on a machine with no Docker engine and no container
 # registry, from nothing but Debian's packages and PyPI (docs/container.md says what and why):
 #
-#   1. tools: podman, runc and debootstrap from apt-get when missing (root only); podman-compose from PyPI
+#   1. tools: podman, runc, debootstrap (and iptables for the bridge) from apt-get when missing (root only); podman-compose from PyPI
 #   2. base:  a Debian 12 minbase with Python 3.11, imported as localhost/python:3.11-slim-local
 #   3. build: the Dockerfile, unchanged, with --build-arg PYTHON_IMAGE=<that base>
 #   4. embedded Redis: /healthz, pages, spec, a submission and a query; stopped, a new container on the
 #      same volume still has the article (the append-only file)
 #   5. REDIS_URL: the same against the host's Redis, under a key prefix of its own (removed after)
-#   6. docker-compose.yml: both services with podman-compose (Redis 7 from Debian for redis:7-alpine)
+#   6. docker-compose.yml: its services with podman-compose (Redis 7 from Debian for redis:7-alpine), and
+#      the worker's copy alert, signed, at a receiver on the compose network
 #
 # Usage: sudo tools/image-check.sh        exits non-zero at the first failure, naming it
 # Environment:
@@ -64,6 +65,9 @@ install_tools() {
   # podman's Recommends that the checks need: the bridge network and its DNS (compose's `redis` name),
   # and the pause process of the pod podman-compose puts the services in
   [ -x /usr/lib/podman/netavark ] || [ -x /usr/libexec/podman/netavark ] || missing+=(netavark aardvark-dns)
+  # netavark sets up the bridge's NAT and forwarding with the iptables command; without it, starting the
+  # compose network fails with "netavark: No such file or directory (os error 2)"
+  type -P iptables >/dev/null || missing+=(iptables)
   type -P catatonit >/dev/null || missing+=(catatonit)
   if [ ${#missing[@]} -gt 0 ]; then
     command -v apt-get >/dev/null || fail "missing ${missing[*]} and no apt-get to install them"
@@ -309,7 +313,8 @@ compose_mode() {
     -t "$REDIS_IMAGE" -f tools/redis-local.Containerfile tools >"$WORK/redis-build.log" 2>&1 \
     || { tail -20 "$WORK/redis-build.log" >&2; fail "the Redis stand-in did not build"; }
   port=$(free_port)
-  export PROVENANCE_IMAGE=$IMAGE REDIS_IMAGE PROVENANCE_PORT=127.0.0.1:$port PYTHON_IMAGE=$BASE_IMAGE
+  export PROVENANCE_IMAGE=$IMAGE REDIS_IMAGE PROVENANCE_PORT=127.0.0.1:$port PYTHON_IMAGE=$BASE_IMAGE \
+    PROVENANCE_WEBHOOK_ALLOW_PRIVATE=on
   COMPOSE=("$WORK/compose-venv/bin/podman-compose" -p "$project" -f docker-compose.yml)
   "${COMPOSE[@]}" up -d >"$WORK/compose.log" 2>&1 \
     || { tail -30 "$WORK/compose.log" >&2; fail "podman-compose up failed; see $WORK/compose.log"; }
@@ -318,7 +323,20 @@ compose_mode() {
   python3 tools/image_smoke.py fresh "http://127.0.0.1:$port" "$ARTICLE" >"$WORK/smoke.out" \
     || { cat "$WORK/smoke.out"; "${COMPOSE[@]}" logs >&2 || true; fail "the compose service failed the checks"; }
   fingerprint=$(tail -1 "$WORK/smoke.out")
-  say "ok: docker-compose.yml's two services: provenance reached redis by its name, submission and query"
+  say "ok: docker-compose.yml's services: provenance reached redis by its name, submission and query"
+  # The worker service: a receiver on the compose network (the stand-in for a newsroom's endpoint, at a
+  # private address, which PROVENANCE_WEBHOOK_ALLOW_PRIVATE=on lets both services use), a watch, a copy of
+  # a watched article, and the signed event the worker container delivers.
+  mkdir -p "$WORK/receiver"
+  rm -f "$WORK/receiver/received.jsonl"
+  podman run -d --name "$RUN-receiver" --network "${project}_default" --network-alias receiver \
+    -v "$WORK/receiver:/out" -v "$PWD/tools/webhook_receiver.py:/receiver.py:ro" "$BASE_IMAGE" \
+    python /receiver.py 9000 /out/received.jsonl >/dev/null || fail "the webhook receiver did not start"
+  python3 tools/image_smoke.py alert "http://127.0.0.1:$port" http://receiver:9000/hook \
+    "$WORK/receiver/received.jsonl" \
+    || { "${COMPOSE[@]}" logs worker >&2 || true; fail "the worker service did not deliver the copy alert"; }
+  podman rm -f -t 5 "$RUN-receiver" >/dev/null
+  say "ok: the worker service delivered a signed copy alert to a receiver on the compose network"
   # podman 4.3 has no `service_healthy` for podman-compose (it says so and starts both at once), and no
   # systemd here runs the healthchecks on schedule: each runs once, by hand.
   for service in redis provenance; do
@@ -342,6 +360,7 @@ HOST_REDIS=
 cleanup() {
   local status=$?
   set +e
+  podman container exists "$RUN-receiver" 2>/dev/null && podman rm -f -t 5 "$RUN-receiver" >/dev/null 2>&1
   [ ${#COMPOSE[@]} -gt 0 ] && "${COMPOSE[@]}" down -v >/dev/null 2>&1
   for c in "$RUN-embedded" "$RUN-embedded2" "$RUN-external"; do
     podman container exists "$c" 2>/dev/null && podman rm -f -v -t 5 "$c" >/dev/null 2>&1

@@ -4,6 +4,8 @@ runs with any python3 on the host, outside the project's virtualenv.
     image_smoke.py wait URL             /healthz answers 200 (polled, with a deadline)
     image_smoke.py fresh URL ID         pages, spec, static files; submit article ID; a query names it
     image_smoke.py kept URL ID FP       article ID is still stored with fingerprint FP; a query names it
+    image_smoke.py alert URL HOOK FILE  a watch on HOOK; a copy of a watched article is submitted; the
+                                        delivery worker's signed event arrives in FILE (webhook_receiver.py)
 
 Each prints what it checked and exits non-zero at the first thing that is not as the contract
 (../shared/API.md) says. `fresh` prints the stored fingerprint last, alone on its line.
@@ -11,6 +13,9 @@ Each prints what it checked and exits non-zero at the first thing that is not as
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import re
 import sys
@@ -137,6 +142,66 @@ def kept(base: str, article_id: str, fingerprint: str) -> None:
     names_it(base, article_id)
 
 
+def alert(base: str, hook: str, received: str, timeout: float = 90.0) -> None:
+    """A copy alert end to end: the API stores the watch and queues the event with the copy, the delivery
+    worker (another container) signs it and POSTs it to the receiver, which appends it to `received`."""
+    status, _, body = request("POST", f"{base}/v1/watches", {"url": hook, "sources": ["Image Check Wire"]})
+    expect("POST /v1/watches answers 201 with the secret", status == 201, (status, body[:300]))
+    watch = json.loads(body)
+    original = {
+        "id": "image-check/alert-original",
+        "title": TITLE,
+        "body": "\n\n".join(PARAGRAPHS),
+        "source": "Image Check Wire",
+        "published_at": "2025-10-07T08:00:00Z",
+    }
+    copy = {
+        "id": "image-check/alert-copy",
+        "title": "Dredgers to work at night",
+        "body": "\n\n".join(PARAGRAPHS[:3]),
+        "source": "Elsewhere Daily",
+        "published_at": "2025-10-07T12:00:00Z",
+    }
+    for article in (original, copy):
+        status, _, body = request("POST", f"{base}/v1/articles", article)
+        expect(f"{article['id']} is stored", status == 201, (status, body[:300]))
+    deadline, events = time.monotonic() + timeout, []
+    while time.monotonic() < deadline and not events:
+        try:
+            with open(received, encoding="utf-8") as lines:
+                events = [json.loads(line) for line in lines if line.strip()]
+        except FileNotFoundError:
+            pass
+        time.sleep(0.5)
+    expect(f"the delivery worker's event arrived within {timeout:.0f} s", bool(events), received)
+    event = events[0]
+    headers, raw = event["headers"], base64.b64decode(event["body"])
+    key = base64.b64decode(watch["secret"].removeprefix("whsec_"))
+    signed = f"{headers.get('webhook-id')}.{headers.get('webhook-timestamp')}.".encode() + raw
+    signature = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    expect(
+        "it carries a valid Standard Webhooks signature",
+        signature in headers.get("webhook-signature", "").split(),
+        {k: v for k, v in headers.items() if k.startswith("webhook-")},
+    )
+    data = json.loads(raw).get("data", {})
+    expect(
+        "it names the copy and the watched original",
+        (data.get("article") or {}).get("id") == copy["id"]
+        and (data.get("original") or {}).get("id") == original["id"]
+        and data.get("watch_id") == watch["id"],
+        {k: data.get(k) for k in ("watch_id", "relation", "article", "original")},
+    )
+    # The receiver writes the event down before it answers: the log says `delivered` a moment later.
+    deadline = time.monotonic() + 15
+    while True:
+        status, _, body = request("GET", f"{base}/v1/watches/{watch['id']}/deliveries")
+        if (status == 200 and b'"delivered"' in body) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    expect("the delivery log says delivered", status == 200 and b'"delivered"' in body, (status, body[:300]))
+
+
 def main(argv: list[str]) -> None:
     if len(argv) >= 2 and argv[0] == "wait":
         wait(argv[1].rstrip("/"))
@@ -144,6 +209,8 @@ def main(argv: list[str]) -> None:
         print(fresh(argv[1].rstrip("/"), argv[2]))
     elif len(argv) == 4 and argv[0] == "kept":
         kept(argv[1].rstrip("/"), argv[2], argv[3])
+    elif len(argv) == 4 and argv[0] == "alert":
+        alert(argv[1].rstrip("/"), argv[2], argv[3])
     else:
         sys.exit(__doc__)
 
