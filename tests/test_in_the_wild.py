@@ -68,6 +68,53 @@ TOPICS = [
 ]
 
 
+# A short item, a language model's longer article built around all of it, and a protest story of the next
+# day on the same decision that shares its names, figures and facts but tells its own story.
+BRIEF = (
+    "The regional water board approved a plan on Monday to build a desalination plant on the northern "
+    "headland, after three dry summers left the Kellmere reservoir at a fifth of its capacity. "
+    "The plant will cost 140 million euros and should supply forty thousand homes from 2029. "
+    "Fishermen in Port Arran oppose the site, saying the brine it returns to the sea will harm the "
+    "lobster grounds. The board's chair, Ilse Varga, said the outflow would be spread through a pipe "
+    "reaching two kilometres offshore."
+)
+EXPANDED = (
+    "In a decision that could reshape how the region gets its drinking water, the regional water board on "
+    "Monday gave its approval to plans for a desalination plant on the northern headland. The vote comes "
+    "after three consecutive dry summers drained the Kellmere reservoir to just a fifth of its capacity.\n\n"
+    "Officials have spent much of the past year studying alternatives, including new boreholes and a "
+    "pipeline from the lowland rivers, but concluded that neither could be relied on in a drought. Several "
+    "board members said the choice had been the hardest of their time in office.\n\n"
+    "The facility is expected to cost 140 million euros and, once running from 2029, should provide water "
+    "for some forty thousand households.\n\n"
+    "Opposition has been fierce in Port Arran, where fishermen argue that the salty brine the plant sends "
+    "back into the sea will damage the lobster grounds they depend on. Many families in the village have "
+    "fished the same waters for generations, and a petition against the site has gathered thousands of "
+    "signatures in a few weeks.\n\n"
+    "Ilse Varga, who chairs the board, sought to reassure critics, explaining that the outflow would be "
+    "dispersed through a pipe extending two kilometres offshore.\n\n"
+    "Environmental groups have asked for independent monitoring of the seabed once the plant opens, and "
+    "the board said it would publish its own measurements every quarter. A public meeting is planned for "
+    "next month in the village hall."
+)
+BRIEF_INDEPENDENT = (
+    "Port Arran's lobster fishermen gathered on the harbour wall on Tuesday to protest against the "
+    "desalination plant the water board chose for the northern headland the day before.\n\n"
+    '"Nobody asked us," said Tomas Reilly, who has fished from the village for thirty years. He fears '
+    "that brine from the plant will drive the lobsters from the rocks where his family has set pots since "
+    "his grandfather's time.\n\n"
+    "The board, which met in Kellmere, says the region cannot wait: the reservoir there is at a fifth of its "
+    "capacity after three dry summers. Its chair, Ilse Varga, has promised an outflow pipe two kilometres "
+    "long.\n\n"
+    "The protesters want the plant moved to the industrial port at Dunmore, forty kilometres south, where "
+    "they say currents would carry the brine away from the fishing grounds. Engineers for the board "
+    "rejected that site last year because of the cost of pumping water back up the coast.\n\n"
+    "A petition has been signed by two thousand people, and the fishermen plan to take their case to the "
+    "regional assembly before construction begins. The plant, costing 140 million euros, is due to open "
+    "in 2029."
+)
+
+
 def submit(client: Any, **fields: Any) -> dict[str, Any]:
     response = client.post("/v1/articles", json=make_article(**fields))
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -204,3 +251,32 @@ def test_a_text_of_the_largest_size_is_stored_and_traced(client: Any) -> None:
     assert submit(client, id="big/1", body=big)["provenance"]["verdict"] == "none"
     answer = trace(client, big)
     assert (answer["original"]["id"], answer["verdict"]) == ("big/1", "duplicate")
+
+
+def test_an_expansion_of_a_short_item_is_partial_with_its_evidence_and_a_story_on_its_event_is_not(
+    client: Any,
+) -> None:
+    submit(client, id="board/brief", body=BRIEF, published_at="2025-04-07T09:00:00Z")
+    answer = trace(client, EXPANDED)
+    assert (answer["original"]["id"], answer["verdict"]) == ("board/brief", "partial"), answer["matches"]
+    # The score is how much of the longer text comes from the item: all of it, in about a third of the text.
+    assert 0.25 < answer["score"] < 0.5
+    passages = answer["original"]["evidence"]["passages"]
+    assert len(passages) >= 4
+    for passage in passages:  # offsets into the text sent, and into the item
+        assert 0 <= passage["query_start"] < passage["query_end"] <= len(EXPANDED)
+        assert 0 <= passage["match_start"] < passage["match_end"] <= len(BRIEF)
+    assert [p["query_start"] for p in passages] == sorted(p["query_start"] for p in passages)
+    assert trace(client, BRIEF_INDEPENDENT)["original"] is None
+
+
+def test_the_expansion_check_is_one_threshold_and_off_at_zero() -> None:
+    from dataclasses import replace
+
+    from service.detect.compare import compare
+    from service.detect.thresholds import Thresholds
+
+    query, item = Profile(Text(EXPANDED)), Profile(Text(BRIEF))
+    assert compare(query, item, Thresholds()).relation == "partial"
+    assert compare(query, item, replace(Thresholds(), expansion_strength=0.0)).relation == "none"
+    assert compare(Profile(Text(BRIEF_INDEPENDENT)), item, Thresholds()).relation == "none"

@@ -131,8 +131,65 @@ def compare(
     evidence. `weights`: the query's stems weighed by the index (Tracer), else by the lexicon.
     `boilerplate`: units of the query that many stored articles share (its site's standing sentences):
     no evidence of reuse, and no part of what is measured, unless the query is only that."""
+    forward = _compare(query, match, limits, weights, boilerplate)
+    if forward.relation != "none" or not limits.expansion_strength:
+        return forward
+    return _expansion(query, match, limits, weights, boilerplate, forward) or forward
+
+
+def _expansion(
+    query: Profile,
+    match: Profile,
+    limits: Thresholds,
+    weights: Mapping[str, float] | None,
+    boilerplate: frozenset[int],
+    forward: Comparison,
+) -> Comparison | None:
+    """The query as an expansion of `match`: the whole of the match reworded, in its order, inside a text
+    that adds material of its own (a language model asked for a longer article, a story built around a
+    brief). Measured the other way round: how much of the match comes from the query. None unless the
+    match as a whole derives from the query's text, with strength (each unit counted by its similarity) of
+    at least `expansion_strength`; the score is then the match's reworded share counted in the query's
+    tokens (how much of the query comes from the match), and the relation is `rewrite` when that reaches
+    `whole_coverage`, else `partial` (and none below `partial_min_share`)."""
+    backward = _compare(match, query, limits, weights, frozenset(), left_out_of_match=boilerplate)
+    if backward.relation not in WHOLE or backward.strength < limits.expansion_strength:
+        return None
+    share = min(1.0, backward.score * len(match.text.tokens) / max(len(query.text.tokens), 1))
+    if share < limits.partial_min_share:  # a brief lost in a long text is no fair share of it
+        return None
+    passages = [
+        Passage(p.match_start, p.match_end, p.query_start, p.query_end, p.kind, p.similarity)
+        for p in backward.passages
+    ]
+    passages.sort(key=lambda p: p.query_start)
+    return Comparison(
+        relation="rewrite" if share >= limits.whole_coverage else "partial",
+        score=round(share, 4),
+        strength=share * backward.strength / backward.score if backward.score else 0.0,
+        reused_share=max(forward.reused_share, share),
+        fallback="partial",
+        passages=passages,
+        quotes=shared_quotes(query.text, match.text),
+    )
+
+
+def _compare(
+    query: Profile,
+    match: Profile,
+    limits: Thresholds,
+    weights: Mapping[str, float] | None,
+    boilerplate: frozenset[int],
+    left_out_of_match: frozenset[int] = frozenset(),
+) -> Comparison:
+    """compare() in one direction: how much of `query` comes from `match`. `left_out_of_match`: units of
+    the match that are no evidence (the query's boilerplate, when _expansion compares the other way)."""
     q, m = query.text, match.text
-    verbatim = [pair for pair in verbatim_pairs(q, m, limits) if pair[0] not in boilerplate]
+    verbatim = [
+        pair
+        for pair in verbatim_pairs(q, m, limits)
+        if pair[0] not in boilerplate and pair[1] not in left_out_of_match
+    ]
     if not verbatim and containment(query, match) < limits.rewrite_min_containment:
         return Comparison(relation="none", score=0.0)  # neither copied nor reworded: skip the matching
     q_shingles, m_shingles = q.shingle_set, m.shingle_set
@@ -149,6 +206,8 @@ def compare(
         most_units=limits.most_units,
         per_unit=limits.windows_per_unit,
     )
+    if left_out_of_match:
+        reworded = [r for r in reworded if not {r.match, r.last} & left_out_of_match]
     sizes = [0 if i in boilerplate else len(s.tokens) for i, s in enumerate(q.sentences)]
     total = max(sum(sizes), 1)
     read = _share_read(query, copied | boilerplate, limits.most_units)

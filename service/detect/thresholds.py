@@ -84,6 +84,13 @@ class Thresholds:
     # (an estimate, not a bound: coverage counts tokens, containment weighs distinct stems); 0.15 sits
     # below it and only saves time.
     rewrite_min_containment: float = 0.15
+    # A query that holds the whole candidate reworded in order (compared the other way round, the candidate
+    # is a rewrite of the query) at this strength or more, each reworded unit counted by its similarity, is
+    # an expansion of it (compare._expansion): the candidate's text, padded with material of its own (a
+    # language model asked for a longer article, F3's perturbed rewrites of short items). 0 turns it off.
+    # Independent reports of one event that reword a short brief alike stay below it: of COUNTER's
+    # non-derived stories, none reached 0.5 where 8 did at 0.25-0.45 (measured in process).
+    expansion_strength: float = 0.5
     # ... and the same prefilter runs before a candidate is read, on an upper bound of that share from the
     # candidate's stored word signature, for candidates that share fewer passage fingerprints than this (and
     # no quote, and no SimHash within simhash_max_bits). A sentence copied word for word shares both of its
