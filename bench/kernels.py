@@ -6,7 +6,9 @@
 
 For each pair, verification (`compare`, which runs `match_units` and its kernel) is timed with the compiled
 kernel and with the Python reference, alternating, on the same profiles; the table gives the totals and
-their ratio. Profiles are built once before timing (their cost is the same for both). Needs ../shared."""
+their ratio. Profiles are built once before timing (their cost is the same for both). `windows` (the
+matched side's lookup table, built once for every stored article verified) and `simhash` (the SimHash of a
+text's shingles, once an ingest) are timed the same way on every text of the pairs. Needs ../shared."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.detect import kernels
+from service.detect import fingerprint, kernels
 from service.detect.align import Profile, match_units
 from service.detect.compare import compare
 from service.detect.text import Text
@@ -61,23 +63,39 @@ def main() -> int:
     limits = Thresholds()
     for q, m in work:  # build every cached view once, outside the clock
         compare(q, m, limits)
-    implementations = {"compiled": kernels.COMPILED.match_scores, "python": kernels.match_scores_python}
-    totals = {name: {"match_units": 0.0, "compare": 0.0} for name in implementations}
+    implementations = {
+        "compiled": (kernels.COMPILED.match_scores, kernels.COMPILED.windows, kernels.COMPILED.simhash),
+        "python": (kernels.match_scores_python, kernels.windows_python, kernels.simhash_python),
+    }
+    steps = ("match_units", "compare", "windows", "simhash")
+    totals = {name: dict.fromkeys(steps, 0.0) for name in implementations}
+    profiles = [p for pair in work for p in pair]
+    stems = [[u.stems for u in p.units] for p in profiles]
+    shingles = [p.text.shingles for p in profiles]
     for _ in range(args.repeat):
-        for name, kernel in implementations.items():
-            kernels.match_scores = kernel
+        for name, (match_scores, windows, simhash) in implementations.items():
+            kernels.match_scores, kernels.windows, kernels.simhash = match_scores, windows, simhash
             start = time.perf_counter()
             for q, m in work:
                 match_units(q, m, limits.reworded_unit, per_unit=limits.windows_per_unit)
             middle = time.perf_counter()
             for q, m in work:
                 compare(q, m, limits)
+            tables = time.perf_counter()
+            for own in stems:
+                windows(own, len(own))
+            hashes = time.perf_counter()
+            for features in shingles:
+                fingerprint.simhash_of(features)
+            end = time.perf_counter()
             totals[name]["match_units"] += middle - start
-            totals[name]["compare"] += time.perf_counter() - middle
-    calls = len(work) * args.repeat
-    print(f"{len(work)} pairs of real text x {args.repeat}: ms per pair")
+            totals[name]["compare"] += tables - middle
+            totals[name]["windows"] += hashes - tables
+            totals[name]["simhash"] += end - hashes
+    print(f"{len(work)} pairs of real text ({len(profiles)} texts) x {args.repeat}: ms per pair or per text")
     print(f"{'step':<12} {'python':>8} {'compiled':>9} {'ratio':>6}")
-    for step in ("match_units", "compare"):
+    for step in steps:
+        calls = (len(work) if step in ("match_units", "compare") else len(profiles)) * args.repeat
         py, c = totals["python"][step] / calls * 1000, totals["compiled"][step] / calls * 1000
         print(f"{step:<12} {py:8.3f} {c:9.3f} {py / c:5.2f}x")
     return 0
