@@ -100,8 +100,9 @@ def test_the_kernels_agree_on_the_corpora_and_their_rewrites(
 def _same_tables_and_fingerprints(profile: Profile) -> None:
     """The matched side's windows and the text's SimHash, through both kernels."""
     stems = [u.stems for u in profile.units]
-    assert kernels.COMPILED.windows(stems, len(stems)) == kernels.windows_python(stems, len(stems))
-    assert list(kernels.COMPILED.windows(stems, len(stems))) == list(kernels.windows_python(stems, len(stems)))
+    compiled_windows = kernels.COMPILED.windows(stems, len(stems))
+    assert compiled_windows == kernels.windows_python(stems, len(stems))
+    assert list(compiled_windows) == list(kernels.windows_python(stems, len(stems)))
     features = profile.text.shingles
     if features:
         assert kernels.COMPILED.simhash(features, None) == kernels.simhash_python(features, None)
