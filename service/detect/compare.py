@@ -149,9 +149,12 @@ def _expansion(
     that adds material of its own (a language model asked for a longer article, a story built around a
     brief). Measured the other way round: how much of the match comes from the query. None unless the
     match as a whole derives from the query's text, with strength (each unit counted by its similarity) of
-    at least `expansion_strength`; the score is then the match's reworded share counted in the query's
+    at least `expansion_strength`, and holds `rewrite_min_containment` of the match's words (first: the
+    cheap test); the score is then the match's reworded share counted in the query's
     tokens (how much of the query comes from the match), and the relation is `rewrite` when that reaches
     `whole_coverage`, else `partial` (and none below `partial_min_share`)."""
+    if containment(match, query) < limits.rewrite_min_containment:
+        return None  # the candidate's words are not in the text: nothing of it is (before the verbatim pass)
     backward = _compare(match, query, limits, weights, frozenset(), left_out_of_match=boilerplate)
     if backward.relation not in WHOLE or backward.strength < limits.expansion_strength:
         return None
