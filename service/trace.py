@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from service.detect import terms as term_view
-from service.detect.align import Profile, containment_bounds
+from service.detect.align import Profile, containment_bounds, unit_bounds
 from service.detect.compare import WHOLE, Comparison, Passage, compare
 from service.detect.fingerprint import Fingerprints, hamming, sentence_passage_hashes
 from service.detect.form import Signals
@@ -120,7 +120,9 @@ class Tracer:
             ranked = self._rank(query.fingerprints, wide, after, self.limits.max_revised)
             # Each later article kept is traced again in full: only those that may derive from this one.
             later = self._worth_verifying(query, wide, ranked, self.limits.revise_min_containment)
-        answer = self._worth_verifying(query, found, candidates, self.limits.rewrite_min_containment)
+        answer = self._worth_verifying(
+            query, found, candidates, self.limits.rewrite_min_containment, by_units=True
+        )
         return self._answer(query, answer), later
 
     def max_term_df(self) -> int:
@@ -168,7 +170,9 @@ class Tracer:
         ranked = self._rank(query.fingerprints, found, after, self.limits.max_verified)
         return bool(self._worth_verifying(query, found, ranked, self.limits.revise_min_containment))
 
-    def _worth_verifying(self, query: Query, found: Candidates, refs: list[Ref], least: float) -> list[Ref]:
+    def _worth_verifying(
+        self, query: Query, found: Candidates, refs: list[Ref], least: float, by_units: bool = False
+    ) -> list[Ref]:
         """The candidates that may be copied or reworded. Verifying one that shares no SimHash block or
         quote and fewer than `verify_min_passages` passages with the text can only find a verbatim
         sentence or two; if, by its stored word signature, it also has less than `least` of the text's
@@ -196,7 +200,38 @@ class Tracer:
         gated = [(ref, sig) for ref in unsure if (sig := signatures.get(ref)) is not None]
         bounds = containment_bounds(query.profile, [sig for _, sig in gated])
         dropped.update(ref for (ref, _), bound in zip(gated, bounds, strict=True) if bound < least)
+        if by_units:
+            dropped.update(
+                self._neither_reworded_nor_expanded(query, [g for g in gated if g[0] not in dropped])
+            )
         return [r for r in refs if r not in dropped]
+
+    def _neither_reworded_nor_expanded(self, query: Query, gated: list[tuple[Ref, bytes]]) -> list[Ref]:
+        """Of candidates that share too few passages to be copied from, those whose signature shows they
+        can be neither a source of the text nor the short text it expands (align.unit_bounds): the units
+        that could be reworded or copied from one cover less than `partial_min_share` of the text (the
+        least any derivation takes: a rewrite `whole_coverage`, a partial reuse `partial_min_share`), and
+        the text has less than `expansion_min_shared` of its stems. On synthetic news, 94% of the
+        candidates of a fresh article that pass the containment gate are such, and their stored profiles
+        would be built for nothing. Not for a text past the `most_units` budget (coverage is extrapolated
+        there)."""
+        limits = self.limits
+        if not gated or sum(1 for u in query.profile.units if u.stems) > limits.most_units:
+            return []
+        bounds = unit_bounds(
+            query.profile,
+            [sig for _, sig in gated],
+            limits.reworded_unit,
+            query.weights or None,
+            query.boilerplate,
+        )
+        shared = limits.expansion_min_shared if limits.expansion_strength else 2.0
+        least = min(limits.whole_coverage, limits.partial_min_share)
+        return [
+            ref
+            for (ref, _), (coverable, held) in zip(gated, bounds, strict=True)
+            if coverable < least and held < shared
+        ]
 
     def _answer(self, query: Query, candidates: list[Ref]) -> Provenance:
         profile = query.profile

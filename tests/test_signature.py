@@ -12,8 +12,15 @@ import redis as redis_lib
 
 from service.config import Config
 from service.core import ProvenanceService
-from service.detect.align import Profile, containment, containment_bound, containment_bounds, signature
-from service.detect.compare import compare
+from service.detect.align import (
+    Profile,
+    containment,
+    containment_bound,
+    containment_bounds,
+    signature,
+    unit_bounds,
+)
+from service.detect.compare import WHOLE, _compare, compare
 from service.detect.fingerprint import Fingerprints
 from service.detect.text import Text
 from service.detect.thresholds import Thresholds
@@ -51,6 +58,78 @@ def test_the_bounds_of_many_signatures_are_each_signature_s_own() -> None:
     assert containment_bounds(q, signatures)[2] == 0.0
     assert containment_bounds(q, []) == []
     assert containment_bound(q, signature(q)) == pytest.approx(1.0)
+
+
+def _pairs_for_unit_bounds(shared: Any = None) -> list[tuple[str, str]]:
+    pairs = [(q, m) for q in TEXTS for m in TEXTS]
+    for name in ("HOSPITAL", "SATELLITE", "TRANSFER"):
+        original = getattr(rt, name)
+        pairs += [
+            (getattr(rt, f"{name}_{kind}"), original) for kind in ("LIGHT", "REWRITE", "SUMMARY", "PARTIAL")
+        ]
+        pairs += [(original, getattr(rt, f"{name}_{kind}")) for kind in ("SUMMARY", "PARTIAL")]
+    return pairs
+
+
+def test_the_unit_bound_is_never_below_the_coverage_a_comparison_finds() -> None:
+    limits = Thresholds()
+    for query, match in _pairs_for_unit_bounds():
+        q, m = Profile(Text(query)), Profile(Text(match))
+        weights = {stem: 1.0 + k % 3 for k, stem in enumerate(q.terms) if k % 4 == 0}
+        for capped in (None, weights):
+            ((coverable, held),) = unit_bounds(q, [signature(m)], limits.reworded_unit, capped)
+            forward = _compare(q, m, limits, capped, frozenset())
+            if forward.relation != "none" and forward.relation != "duplicate":
+                assert coverable >= forward.score - 5e-5, (forward.relation, forward.score, coverable)
+            if forward.strength:
+                assert coverable >= forward.strength - 1e-9
+            assert 0.0 <= held <= 1.0
+
+
+def test_what_the_unit_gate_would_drop_compares_as_none() -> None:
+    # The tracer drops a candidate sharing few passages when both bounds are low (Tracer.
+    # _neither_reworded_nor_expanded): every such pair of these texts must compare as none both ways.
+    limits = Thresholds()
+    least = min(limits.whole_coverage, limits.partial_min_share)
+    dropped = 0
+    for query, match in _pairs_for_unit_bounds():
+        q, m = Profile(Text(query)), Profile(Text(match))
+        ((coverable, held),) = unit_bounds(q, [signature(m)], limits.reworded_unit)
+        if coverable < least and held < limits.expansion_min_shared:
+            dropped += 1
+            assert compare(q, m, limits).relation == "none"
+    assert dropped > 0
+    # Related pairs are never dropped.
+    related = Profile(Text(rt.HOSPITAL_REWRITE)), Profile(Text(rt.HOSPITAL))
+    ((coverable, held),) = unit_bounds(*related[:1], [signature(related[1])], limits.reworded_unit)
+    assert coverable >= limits.whole_coverage and compare(*related, limits).relation in WHOLE
+
+
+@pytest.mark.shared
+def test_the_unit_bound_holds_on_the_corpora_and_their_rewrites(
+    shared: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[1] / "bench"))
+    from kernels import text_pairs  # bench/kernels.py: BBC derived cases and unrelated pairs
+
+    limits = Thresholds()
+    least = min(limits.whole_coverage, limits.partial_min_share)
+    for query, match in text_pairs(shared, unrelated=60):
+        q, m = Profile(Text(query.read_text())), Profile(Text(match.read_text()))
+        ((coverable, held),) = unit_bounds(q, [signature(m)], limits.reworded_unit)
+        forward = _compare(q, m, limits, None, frozenset())
+        if forward.relation not in ("none", "duplicate"):
+            assert coverable >= forward.score - 5e-5, (query.name, forward.relation, forward.score)
+        if coverable < least and held < limits.expansion_min_shared:
+            assert compare(q, m, limits).relation == "none", query.name
+
+
+def test_the_unit_bound_of_an_empty_signature_keeps_the_candidate() -> None:
+    q = Profile(Text(rt.HOSPITAL))
+    assert unit_bounds(q, [b"", signature(Profile(Text(rt.SATELLITE)))], 0.4)[0] == (1.0, 1.0)
+    assert unit_bounds(q, [], 0.4) == []
 
 
 def test_a_text_with_too_many_stems_gets_no_signature() -> None:

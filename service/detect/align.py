@@ -240,6 +240,71 @@ def containment_bounds(query: Profile, signatures: Sequence[bytes]) -> list[floa
     return [v / mass for v in sums]
 
 
+def unit_bounds(
+    query: Profile,
+    signatures: Sequence[bytes],
+    least: float,
+    weights: Mapping[str, float] | None = None,
+    left_out: frozenset[int] = frozenset(),
+) -> list[tuple[float, float]]:
+    """For each stored word signature, two upper measures from it alone, without reading the article:
+    - the share of the query's tokens (units in `left_out` not counted) in units that could be reworded
+      from it, or copied: units whose content words, weighed as `match_units` weighs them (capped by
+      `weights`), the article has at least `least` of, and units without content words (which only a
+      verbatim match can cover). A window of the article holds no more of a unit than the article does,
+      and a hash collision only adds a word, so compare()'s coverage from reworded and verbatim units
+      never exceeds it (up to the `most_units` budget, which extrapolates: callers skip it then).
+    - the share of the article's stems that the query has (by hash): how much of the article the query
+      could hold, which an expansion (compare._expansion) needs most of.
+    Empty signatures (articles with too many stems) give (1.0, 1.0): they are always verified."""
+    sizes = [0 if i in left_out else len(s.tokens) for i, s in enumerate(query.text.sentences)]
+    total = sum(sizes)
+    hashes: list[int] = []
+    masses: list[float] = []
+    owners: list[int] = []
+    bare = 0
+    units: list[tuple[int, float]] = []
+    for unit in query.units:
+        size = sizes[unit.index]
+        if not size:
+            continue
+        stems = unit.stems
+        if weights:
+            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
+        mass = sum(stems.values())
+        if not mass:
+            bare += size  # no content word: coverable only word for word
+            continue
+        k = len(units)
+        units.append((size, least * mass))
+        for stem, weight in stems.items():
+            hashes.append(_STEM_HASHES[stem])
+            masses.append(weight)
+            owners.append(k)
+    own = np.fromiter(query.hashed_terms, dtype=np.intp)
+    unit_hashes = np.array(hashes, dtype=np.intp)
+    unit_weights = np.array(masses, dtype=float)
+    unit_owner = np.array(owners, dtype=np.intp)
+    # The floors a little lower than match_scores' own: these sums add the same weights in another order.
+    floors = np.array([f for _, f in units], dtype=float) * (1 - 1e-9) - 1e-12
+    unit_sizes = np.array([n for n, _ in units], dtype=float)
+    mine = np.zeros(1 << 16, dtype=bool)
+    mine[own] = True
+    present = np.zeros(1 << 16, dtype=bool)
+    out = []
+    for sig in signatures:
+        if not sig or not total:
+            out.append((1.0, 1.0))
+            continue
+        theirs = np.frombuffer(sig, dtype=">u2").astype(np.intp)
+        present[theirs] = True
+        held = np.bincount(unit_owner, weights=unit_weights * present[unit_hashes], minlength=len(units))
+        present[theirs] = False
+        coverable = bare + float(unit_sizes[held >= floors].sum())
+        out.append((coverable / total, float(mine[theirs].mean())))
+    return out
+
+
 def _contained(terms: dict[str, float], other: dict[str, float]) -> float:
     mass = sum(terms.values())
     return sum(w for t, w in terms.items() if t in other) / mass if mass else 0.0

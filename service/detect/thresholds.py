@@ -91,6 +91,11 @@ class Thresholds:
     # Independent reports of one event that reword a short brief alike stay below it: of COUNTER's
     # non-derived stories, none reached 0.5 where 8 did at 0.25-0.45 (measured in process).
     expansion_strength: float = 0.5
+    # ... and holds at least this share of the candidate's stems (by the stored word signature, before the
+    # candidate is read: Tracer._neither_reworded_nor_expanded). A cost gate, not a rule of the answer: of
+    # the expansions found on the development suites the fewest shared 0.48; unrelated candidates of
+    # synthetic news that pass the containment gate share 0.17-0.40 (measured in process).
+    expansion_min_shared: float = 0.35
     # ... and the same prefilter runs before a candidate is read, on an upper bound of that share from the
     # candidate's stored word signature, for candidates that share fewer passage fingerprints than this (and
     # no quote, and no SimHash within simhash_max_bits). A sentence copied word for word shares both of its
