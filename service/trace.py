@@ -180,7 +180,8 @@ class Tracer:
         compare's own prefilter). Most candidates of a fresh text are such: they share a pair of names, or
         a stock phrase that is the smallest hash of one sentence. A SimHash block shared by chance (16
         bits: at a million articles, some 60 articles share one of a text's four blocks) is no evidence;
-        a SimHash within `simhash_max_bits` is."""
+        a SimHash within `simhash_max_bits` is. `by_units`: the unit gate too
+        (_neither_reworded_nor_expanded), for the text's own answer only."""
         shared = found.shared
         unsure = [
             r

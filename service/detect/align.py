@@ -268,9 +268,7 @@ def unit_bounds(
         size = sizes[unit.index]
         if not size:
             continue
-        stems = unit.stems
-        if weights:
-            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
+        stems = kernels.capped(unit.stems, weights)
         mass = sum(stems.values())
         if not mass:
             bare += size  # no content word: coverable only word for word

@@ -17,6 +17,12 @@ import xxhash
 Scores = list[tuple[int, int, float, float]]
 
 
+def capped(stems: dict[str, float], weights: Mapping[str, float] | None) -> dict[str, float]:
+    """A unit's stems with each weight capped by its weight in `weights` where that has one: how
+    match_scores weighs a unit, and what align.unit_bounds must weigh alike to bound it."""
+    return {s: min(w, weights.get(s, w)) for s, w in stems.items()} if weights else stems
+
+
 def match_scores_python(
     units: list[tuple[int, dict[str, float]]],
     weights: Mapping[str, float] | None,
@@ -32,8 +38,7 @@ def match_scores_python(
     windows is skipped (align.WINDOW_POSTINGS says why)."""
     found: Scores = []
     for index, stems in units:
-        if weights:
-            stems = {s: min(w, weights.get(s, w)) for s, w in stems.items()}
+        stems = capped(stems, weights)
         mass = sum(stems.values())
         if not mass:
             continue
